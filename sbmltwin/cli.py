@@ -1,0 +1,236 @@
+"""The ``sbmltwin`` command line (click). The only place that turns errors into exit codes.
+
+Exit codes: 0 success; 2 bad input or usage (an ``SbmlTwinError``: one line on stderr,
+``sbmltwin: error: …``); 3 "ran fine, verdict failed" (later commands); 1 anything else.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sbmltwin.errors import SbmlTwinError, Severity, UnitError
+from sbmltwin.model import Model, check_model, load_model, require_simulatable
+from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
+
+EXIT_INPUT = 2
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"sbmltwin: error: {_one_line(message)}", err=True)
+
+
+class _Group(click.Group):
+    """A click group whose errors are one ``sbmltwin: error: …`` line and exit code 2."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as err:
+            cmd = err.ctx.command_path if err.ctx else "sbmltwin"
+            _fail(f"{err.format_message()} (see '{cmd} --help')")
+            code = EXIT_INPUT
+        except SbmlTwinError as err:
+            _fail(str(err))
+            code = EXIT_INPUT
+        except click.ClickException as err:
+            _fail(err.format_message())
+            code = err.exit_code
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            code = 1
+        else:
+            code = rv if isinstance(rv, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sbmltwin")
+@click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
+def cli(verbose: int) -> None:
+    """sbmltwin: personalized pharmacology digital twins from SBML models.
+
+    MODEL arguments take an SBML (.xml), Antimony (.ant) or COMBINE archive (.omex) file, or
+    example:NAME for a model shipped with sbmltwin (example:theophylline_oral).
+    """
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _load(ref: str) -> Model:
+    if ref.startswith("example:"):
+        from sbmltwin.examples import example_path
+
+        return load_model(example_path(ref.removeprefix("example:")))
+    return load_model(ref)
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--practice", is_flag=True, help="Also run libsbml's modeling-practice checks.")
+@click.option("--no-units", is_flag=True, help="Skip libsbml's unit-consistency checks.")
+def check(model_ref: str, practice: bool, no_units: bool) -> int:
+    """Check MODEL: libsbml consistency (units included) and the pre-flight lint.
+
+    Exits 2 when the model has errors or uses SBML features sbmltwin cannot simulate correctly.
+
+    \b
+    Example:
+      sbmltwin check example:theophylline_oral
+    """
+    model = _load(model_ref)
+    issues = check_model(model, units=not no_units, practice=practice)
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    warnings = sum(i.severity is Severity.WARNING for i in issues)
+    click.echo(f"{model.source}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        require_simulatable(model, issues)  # raises with the first error named
+    return 0
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--kind", help="Only elements of this kind (species, parameter, compartment, …).")
+def info(model_ref: str, kind: str | None) -> None:
+    """List MODEL's elements with their ids, names, values and units.
+
+    \b
+    Example:
+      sbmltwin info example:theophylline_oral --kind parameter
+    """
+    import pandas as pd
+
+    model = _load(model_ref)
+    table = model.table()
+    if kind:
+        table = table[table["kind"] == kind]
+    click.echo(
+        f"{model.source}  SBML L{model.level}V{model.version}  model '{model.model_id}'  "
+        f"time unit: {model.time_unit.text}  sha256: {model.sha256[:16]}…"
+    )
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 160):
+        click.echo(table.to_string(index=False, na_rep="") if len(table) else "(no elements)")
+
+
+def _time_arg(text: str, unit: ModelUnit, option: str) -> float:
+    q = parse_quantity(text, where=option)
+    if not q.unitless and not unit.declared:
+        raise UnitError(
+            f"{text!r} has a unit but the model declares no time unit",
+            where=option,
+            hint="give --time-unit (e.g. 'h') to say what the model's time means",
+        )
+    return to_model_units(q, unit, where=option)
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--end", "end_text", required=True, help="End time with a unit, e.g. '24h' (plain number: model time).")
+@click.option("--start", "start_text", default="0", show_default=True, help="Start time.")
+@click.option("--points", default=101, show_default=True, type=click.IntRange(2, 10_000_000), help="Output points, start and end included.")
+@click.option("--dose", "doses", multiple=True, help="A dose, e.g. '100 mg oral into A_gut at 0h every 12h x3'. Repeatable.")
+@click.option("--target", help="Dose target (species or parameter id) for doses without 'into SID'.")
+@click.option("--mw", help="Molecular weight for mass↔amount conversion of doses, e.g. '180.16 g/mol'.")
+@click.option("--select", "select", help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids.")
+@click.option("--atol", type=float, help="CVODE absolute tolerance (default: libroadrunner's).")
+@click.option("--rtol", type=float, help="CVODE relative tolerance (default: libroadrunner's).")
+@click.option("--time-unit", help="Unit of model time, for models that declare none (e.g. 'h').")
+@click.option("--backend", type=click.Choice(["lljit", "mcjit"]), default="lljit", show_default=True, help="LLVM JIT backend.")
+@click.option("--opt", type=click.Choice(["none", "less", "default", "aggressive"]), default="none", show_default=True, help="LLVM optimisation level.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True, help="CSV file (headers carry units); '-' for stdout.")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot here.")
+def simulate(
+    model_ref: str,
+    end_text: str,
+    start_text: str,
+    points: int,
+    doses: tuple[str, ...],
+    target: str | None,
+    mw: str | None,
+    select: str | None,
+    atol: float | None,
+    rtol: float | None,
+    time_unit: str | None,
+    backend: str,
+    opt: str,
+    output: str,
+    plot: str | None,
+) -> None:
+    """Check, compile and simulate MODEL; write a CSV whose headers carry units.
+
+    \b
+    Example (the shipped theophylline model, 320 mg twice a day for two days):
+      sbmltwin simulate example:theophylline_oral --end 48h --points 481 \\
+        --dose "320 mg oral into A_gut at 0h every 12h x4" -o theo.csv --plot theo.png
+    """
+    from sbmltwin.engine import (
+        CompileSettings,
+        IntegratorSettings,
+        add_infusion_inputs,
+        compile_model,
+        parse_regimen,
+        simulate as run,
+    )
+
+    model = _load(model_ref)
+    require_simulatable(model)
+    tunit = model.time_unit
+    if time_unit is not None:
+        if model.time_unit.declared:
+            raise UnitError(
+                f"the model declares its time unit ({model.time_unit.text})",
+                where="--time-unit",
+                hint="leave --time-unit out",
+            )
+        q = parse_quantity(f"1 {time_unit}", where="--time-unit")
+        tunit = ModelUnit(time_unit, f"1 {q.units}")
+    start = _time_arg(start_text, tunit, "--start")
+    end = _time_arg(end_text, tunit, "--end")
+    regimen = parse_regimen(doses)
+    model = add_infusion_inputs(model, regimen.infusion_targets(target))
+    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    compiled = compile_model(model, CompileSettings(backend=backend, optimization=opt))  # type: ignore[arg-type]
+    result = run(
+        compiled,
+        regimen=regimen,
+        start=start,
+        end=end,
+        points=points,
+        outputs=outputs,
+        integrator=IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
+        default_target=target,
+        molecular_weight=mw,
+        time_unit=tunit,
+    )
+    if output == "-":
+        click.echo(result.to_csv(), nl=False)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        result.to_csv(output)
+        click.echo(f"wrote {output} ({len(result.frame)} rows × {len(result.frame.columns)} columns)", err=True)
+    if plot:
+        from sbmltwin._plot import plot_result
+
+        plot_result(result, plot, title=model.model_id)
+        click.echo(f"wrote {plot}", err=True)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="sbmltwin")
+
+
+if __name__ == "__main__":
+    main()

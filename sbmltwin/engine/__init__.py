@@ -1,0 +1,42 @@
+"""Stage 4: compile once (libroadrunner LLVM JIT), simulate many times, with dosing."""
+
+from sbmltwin.engine.compile import CompiledModel, CompileSettings, clear_cache, compile_model
+from sbmltwin.engine.dosing import (
+    Dose,
+    DoseEvent,
+    Regimen,
+    Route,
+    add_infusion_inputs,
+    infusion_parameter,
+    parse_dose,
+    parse_regimen,
+    resolve_regimen,
+)
+from sbmltwin.engine.simulate import (
+    IntegratorSettings,
+    SimulationResult,
+    Status,
+    default_outputs,
+    simulate,
+)
+
+__all__ = [
+    "CompileSettings",
+    "CompiledModel",
+    "Dose",
+    "DoseEvent",
+    "IntegratorSettings",
+    "Regimen",
+    "Route",
+    "SimulationResult",
+    "Status",
+    "add_infusion_inputs",
+    "clear_cache",
+    "compile_model",
+    "default_outputs",
+    "infusion_parameter",
+    "parse_dose",
+    "parse_regimen",
+    "resolve_regimen",
+    "simulate",
+]

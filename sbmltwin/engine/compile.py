@@ -1,0 +1,133 @@
+"""Compile a :class:`~sbmltwin.model.Model` once per process with libroadrunner's LLVM JIT.
+
+The cache is keyed by (SBML SHA-256, libroadrunner version, :class:`CompileSettings`). A
+:class:`CompiledModel` wraps one ``RoadRunner`` instance; it is mutable (simulate resets it) and
+deliberately not picklable: worker processes receive the :class:`Model` (SBML text) and compile
+their own. libroadrunner's global ``Config`` is only touched here, just before construction.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sbmltwin.errors import SimulationError
+from sbmltwin.model import Model
+
+__all__ = ["CompileSettings", "CompiledModel", "clear_cache", "compile_model"]
+
+Backend = Literal["lljit", "mcjit"]
+OptLevel = Literal["none", "less", "default", "aggressive"]
+_OPT_LEVELS = ("none", "less", "default", "aggressive")
+
+
+@dataclass(frozen=True, slots=True)
+class CompileSettings:
+    """JIT backend and LLVM optimisation level.
+
+    The default (LLJIT, no optimisation) compiled fastest in ``benchmarks/compile_backends.py``
+    without slowing simulation; see the README's benchmark section for the measured ratios.
+    """
+
+    backend: Backend = "lljit"
+    optimization: OptLevel = "none"
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("lljit", "mcjit"):
+            raise ValueError(f"backend must be 'lljit' or 'mcjit', not {self.backend!r}")
+        if self.optimization not in _OPT_LEVELS:
+            raise ValueError(f"optimization must be one of {_OPT_LEVELS}, not {self.optimization!r}")
+
+    def as_dict(self) -> dict[str, str]:
+        return {"backend": self.backend, "optimization": self.optimization}
+
+
+@dataclass(eq=False)
+class CompiledModel:
+    """A model compiled by libroadrunner, ready to simulate many times without recompiling.
+
+    ``initial_values`` holds each settable id's ``init(...)`` value as compiled, so that a run
+    with other parameter values can restore the ones it does not set.
+    """
+
+    model: Model
+    settings: CompileSettings
+    roadrunner: Any
+    compile_seconds: float
+    initial_values: dict[str, float] = field(default_factory=dict)
+    settable: frozenset[str] = frozenset()
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    touched: set[str] = field(default_factory=set)
+
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "CompiledModel wraps a libroadrunner instance and is not picklable: send the Model "
+            "(SBML text) to workers and compile there"
+        )
+
+
+_CACHE: dict[tuple[str, str, CompileSettings], CompiledModel] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every compiled model (the next compile_model call compiles again)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def compile_model(model: Model, settings: CompileSettings | None = None) -> CompiledModel:
+    """Compile ``model`` (or return this process's cached compilation of the same SBML text)."""
+    import roadrunner
+
+    settings = settings or CompileSettings()
+    key = (model.sha256, str(roadrunner.__version__), settings)
+    with _CACHE_LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            return cached
+        config = roadrunner.Config
+        config.setValue(
+            config.LLVM_BACKEND, config.LLJIT if settings.backend == "lljit" else config.MCJIT
+        )
+        config.setValue(config.LLJIT_OPTIMIZATION_LEVEL, _OPT_LEVELS.index(settings.optimization))
+        start = time.perf_counter()
+        try:
+            rr = roadrunner.RoadRunner(model.sbml)
+        except RuntimeError as err:
+            raise SimulationError(
+                f"libroadrunner could not compile the model: {' '.join(str(err).split())[:300]}",
+                where=model.source,
+                hint="run 'sbmltwin check' on the model",
+            ) from err
+        seconds = time.perf_counter() - start
+        compiled = CompiledModel(
+            model=model,
+            settings=settings,
+            roadrunner=rr,
+            compile_seconds=seconds,
+            initial_values=_initial_values(rr),
+            settable=_settable_ids(rr),
+        )
+        _CACHE[key] = compiled
+        return compiled
+
+
+def _settable_ids(rr: Any) -> frozenset[str]:
+    m = rr.model
+    ids = set(m.getGlobalParameterIds()) | set(m.getCompartmentIds())
+    ids |= set(m.getFloatingSpeciesIds()) | set(m.getBoundarySpeciesIds())
+    return frozenset(ids)
+
+
+def _initial_values(rr: Any) -> dict[str, float]:
+    """``init(x)`` for every id whose initial value can be set (others raise in roadrunner)."""
+    out: dict[str, float] = {}
+    for sid in _settable_ids(rr):
+        try:
+            out[sid] = float(rr.getValue(f"init({sid})"))
+        except RuntimeError:
+            continue
+    return out

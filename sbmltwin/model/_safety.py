@@ -1,0 +1,189 @@
+"""Screen untrusted bytes before libsbml, Antimony or libroadrunner see them.
+
+libsbml and libroadrunner are C++ and crash the whole process on some pathological inputs
+(entity expansion, very deep MathML). Everything that reaches them has passed through here:
+
+* XML is parsed once by the standard library's expat with DOCTYPE declarations refused outright
+  (so no internal or external entities, no DTD fetches) and with a bound on element depth and on
+  the number of elements;
+* Antimony text is bounded in size and in bracket nesting;
+* OMEX/ZIP archives are read member by member into memory, never extracted to disk, with member
+  paths that leave the archive refused and a cap on the decompressed size of each read.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+from dataclasses import dataclass
+from xml.parsers import expat
+
+from sbmltwin.errors import InputSafetyError, ModelLoadError
+
+__all__ = ["Limits", "decode_text", "read_zip_member", "screen_antimony", "screen_xml"]
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds for untrusted input. The defaults admit every real-world SBML model we know of.
+
+    ``max_depth``: MathML in community models nests fewer than 100 levels; libsbml's recursive
+    MathML reader and libroadrunner's code generator overflow the C stack at a few thousand.
+    """
+
+    max_bytes: int = 256 * 1024 * 1024
+    max_depth: int = 1000
+    max_elements: int = 20_000_000
+    max_archive_members: int = 10_000
+    max_member_bytes: int = 256 * 1024 * 1024
+    max_antimony_nesting: int = 500
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def decode_text(data: bytes, *, where: str, limits: Limits = DEFAULT_LIMITS) -> str:
+    """Decode UTF-8 (BOM allowed) after the size, emptiness and binary-junk checks."""
+    if len(data) > limits.max_bytes:
+        raise InputSafetyError(
+            f"file is {len(data) / 2**20:.0f} MiB, above the {limits.max_bytes / 2**20:.0f} MiB limit",
+            where=where,
+            hint="split the model or raise sbmltwin.model.Limits.max_bytes in Python",
+        )
+    if not data.strip():
+        raise ModelLoadError("file is empty", where=where, hint="give an SBML, Antimony or OMEX file")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ModelLoadError(
+            "file is UTF-16 encoded; SBML and Antimony files must be UTF-8",
+            where=where,
+            hint="re-save the file as UTF-8",
+        )
+    if b"\x00" in data:
+        raise ModelLoadError(
+            "file contains NUL bytes: it is binary, not SBML or Antimony text",
+            where=where,
+            hint="check that this is the model file (an .omex archive needs the .omex suffix)",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ModelLoadError(
+            f"file is not valid UTF-8 (byte {err.start}, line {line})",
+            where=where,
+            hint="SBML requires UTF-8: re-save the file as UTF-8",
+        ) from err
+
+
+class _Refused(Exception):
+    """Raised from expat handlers to stop parsing; carries the message."""
+
+
+def screen_xml(text: str, *, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Parse ``text`` with expat, refusing DTDs/entities and bounding depth and element count.
+
+    Raises :class:`InputSafetyError` for refused input and :class:`ModelLoadError` for XML that
+    is not well formed (truncated files land here, with their line and column).
+    """
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    state = {"depth": 0, "elements": 0}
+
+    def start_doctype(*_args: object) -> None:
+        raise _Refused("document has a DOCTYPE declaration (DTDs and entities are refused)")
+
+    def entity_decl(*_args: object) -> None:
+        raise _Refused("document declares entities (refused: entity expansion and external files)")
+
+    def start(*_args: object) -> None:
+        state["depth"] += 1
+        state["elements"] += 1
+        if state["depth"] > limits.max_depth:
+            raise _Refused(f"elements nest deeper than {limits.max_depth} levels")
+        if state["elements"] > limits.max_elements:
+            raise _Refused(f"document has more than {limits.max_elements} elements")
+
+    def end(*_args: object) -> None:
+        state["depth"] -= 1
+
+    parser.StartDoctypeDeclHandler = start_doctype
+    parser.EntityDeclHandler = entity_decl
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except _Refused as err:
+        raise InputSafetyError(
+            f"{err} at line {parser.CurrentLineNumber}",
+            where=where,
+            hint="sbmltwin refuses such XML for safety; remove the construct and try again",
+        ) from None
+    except expat.ExpatError as err:
+        raise ModelLoadError(
+            f"not well-formed XML at line {err.lineno}, column {err.offset}: "
+            f"{expat.ErrorString(err.code)}",
+            where=where,
+            hint="the file is truncated or corrupt; re-export or re-download it",
+        ) from None
+
+
+def screen_antimony(text: str, *, where: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Bound bracket nesting in Antimony text (its C++ parser recurses on nested expressions)."""
+    depth = deepest = 0
+    for char in text:
+        if char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+    if deepest > limits.max_antimony_nesting:
+        raise InputSafetyError(
+            f"brackets nest {deepest} levels deep (limit {limits.max_antimony_nesting})",
+            where=where,
+            hint="simplify the expression",
+        )
+
+
+def read_zip_member(
+    data: bytes, member: str, *, where: str, limits: Limits = DEFAULT_LIMITS
+) -> bytes:
+    """Read one member of a ZIP archive held in memory, safely.
+
+    The member path must stay inside the archive (no absolute paths, no ``..``); the read stops
+    at ``limits.max_member_bytes`` whatever the archive header claims.
+    """
+    name = member.removeprefix("./")
+    norm = posixpath.normpath(name)
+    if name.startswith(("/", "\\")) or norm.startswith("..") or ":" in name.split("/")[0]:
+        raise InputSafetyError(
+            f"archive entry {member!r} points outside the archive",
+            where=where,
+            hint="the archive is malformed or hostile; do not extract it",
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if len(archive.infolist()) > limits.max_archive_members:
+                raise InputSafetyError(
+                    f"archive has more than {limits.max_archive_members} entries", where=where
+                )
+            try:
+                info = archive.getinfo(norm)
+            except KeyError:
+                raise ModelLoadError(
+                    f"archive has no entry {member!r}",
+                    where=where,
+                    hint="check the location attributes in manifest.xml",
+                ) from None
+            with archive.open(info) as handle:
+                content = handle.read(limits.max_member_bytes + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as err:
+        raise ModelLoadError(f"cannot read ZIP archive: {err}", where=where) from err
+    if len(content) > limits.max_member_bytes:
+        raise InputSafetyError(
+            f"archive entry {member!r} decompresses to more than "
+            f"{limits.max_member_bytes / 2**20:.0f} MiB",
+            where=where,
+            hint="the archive may be a zip bomb",
+        )
+    return content

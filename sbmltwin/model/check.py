@@ -1,0 +1,206 @@
+"""Check a model: libsbml consistency (units included) plus sbmltwin's pre-flight lint.
+
+:func:`check_model` *returns* issues; :func:`require_simulatable` raises when any of them is an
+error. The pre-flight list names SBML features that libroadrunner 2.10 refuses or mishandles,
+each with the evidence behind it (SBML Test Suite case numbers, plain-libroadrunner runs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import libsbml
+
+from sbmltwin.errors import (
+    Issue,
+    ModelCheckError,
+    Severity,
+    UnsupportedSbmlFeatureError,
+)
+from sbmltwin.model.load import _issues
+from sbmltwin.model.types import Model
+
+__all__ = ["UNSUPPORTED_FEATURES", "check_model", "preflight", "require_simulatable"]
+
+#: SBML features refused before simulation, with the evidence (plain libroadrunner 2.10.0 on the
+#: SBML Test Suite semantic cases in ../shared; see the README's "What sbmltwin refuses").
+UNSUPPORTED_FEATURES: dict[str, str] = {
+    "AlgebraicRule": "algebraic rules (libroadrunner cannot solve DAEs; e.g. case 00039)",
+    "CSymbolDelay": "the delay() csymbol (no delay differential equations; e.g. case 00937)",
+    "FastReaction": "fast reactions (not treated as rapid equilibrium; e.g. case 00870)",
+    "fbc": "flux balance constraints (fbc) models are not time courses",
+    "UnknownPackage": "a required SBML Level 3 package libroadrunner does not implement",
+    "NonFiniteValue": "a NaN or infinite value that no initial assignment or rule replaces",
+    "VariableFactorial": "factorial() of a changing quantity (libroadrunner integrates it with a "
+    "frozen slope and returns silently wrong results; cases 00028, 00173, 00269)",
+}
+_SUPPORTED_PACKAGES = {"comp", "layout", "render", "l3v2extendedmath"}
+
+_CATEGORIES = (
+    libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY,
+    libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY,
+    libsbml.LIBSBML_CAT_UNITS_CONSISTENCY,
+    libsbml.LIBSBML_CAT_MATHML_CONSISTENCY,
+    libsbml.LIBSBML_CAT_SBO_CONSISTENCY,
+    libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL,
+    libsbml.LIBSBML_CAT_MODELING_PRACTICE,
+)
+
+
+def check_model(model: Model, *, units: bool = True, practice: bool = False) -> tuple[Issue, ...]:
+    """libsbml consistency issues (errors and warnings) followed by pre-flight issues.
+
+    The units category always runs unless ``units=False`` is asked for explicitly; the modeling
+    practice category (many harmless warnings on community models) only with ``practice=True``.
+    """
+    doc = model.document()
+    for cat in _CATEGORIES:
+        doc.setConsistencyChecks(cat, True)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, units)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, practice)
+    doc.checkConsistency()
+    consistency = _issues(doc, min_severity=libsbml.LIBSBML_SEV_WARNING)
+    return consistency + preflight(model, doc)
+
+
+def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -> tuple[Issue, ...]:
+    """Raise if ``model`` has consistency errors or unsupported features; return the warnings."""
+    found = check_model(model) if issues is None else issues
+    unsupported = [i for i in found if i.category == "preflight" and i.severity is Severity.ERROR]
+    if unsupported:
+        first = unsupported[0]
+        elem = f"element '{first.sid}': " if first.sid else ""
+        raise UnsupportedSbmlFeatureError(
+            f"{elem}{first.message}"
+            + (f" (+{len(unsupported) - 1} more unsupported)" if len(unsupported) > 1 else ""),
+            where=model.source,
+            hint="sbmltwin refuses models it cannot simulate correctly; "
+            "run 'sbmltwin check' for the full list",
+            issues=tuple(unsupported),
+        )
+    errors = [i for i in found if i.severity is Severity.ERROR]
+    if errors:
+        first = errors[0]
+        line = f"line {first.line}: " if first.line else ""
+        raise ModelCheckError(
+            f"{line}{first.message}" + (f" (+{len(errors) - 1} more errors)" if len(errors) > 1 else ""),
+            where=model.source,
+            hint="run 'sbmltwin check' for the full list and fix the SBML",
+            issues=tuple(errors),
+        )
+    return tuple(i for i in found if i.severity is not Severity.ERROR)
+
+
+def _walk(ast: Any) -> Iterator[Any]:
+    """Every node of a libsbml AST, iteratively (input depth is bounded by the screen)."""
+    stack = [ast]
+    while stack:
+        node = stack.pop()
+        if node is None:
+            continue
+        yield node
+        stack.extend(node.getChild(i) for i in range(node.getNumChildren()))
+
+
+def _maths(m: Any) -> Iterator[tuple[str, Any]]:
+    """(element id, math AST) for every math-bearing element of the model."""
+    for r in m.getListOfReactions():
+        law = r.getKineticLaw()
+        if law is not None and law.isSetMath():
+            yield r.getId(), law.getMath()
+    for rule in m.getListOfRules():
+        if rule.isSetMath():
+            yield rule.getVariable() or rule.getMetaId() or "algebraic rule", rule.getMath()
+    for ia in m.getListOfInitialAssignments():
+        if ia.isSetMath():
+            yield ia.getSymbol(), ia.getMath()
+    for ev in m.getListOfEvents():
+        eid = ev.getId() or "event"
+        for part in (ev.getTrigger(), ev.getDelay(), ev.getPriority()):
+            if part is not None and part.isSetMath():
+                yield eid, part.getMath()
+        for ea in ev.getListOfEventAssignments():
+            if ea.isSetMath():
+                yield ea.getVariable(), ea.getMath()
+    for fd in m.getListOfFunctionDefinitions():
+        if fd.isSetMath():
+            yield fd.getId(), fd.getMath()
+
+
+def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
+    """Features libroadrunner refuses or mishandles (errors) and fragile constructs (warnings)."""
+    doc = model.document() if doc is None else doc
+    m = doc.getModel()
+    out: list[Issue] = []
+
+    def add(severity: Severity, code: str, message: str, sid: str | None) -> None:
+        out.append(Issue(severity, "preflight", code, message, None, sid))
+
+    for i in range(doc.getNumPlugins()):
+        name = doc.getPlugin(i).getPackageName()
+        if name in _SUPPORTED_PACKAGES:
+            continue
+        required = doc.getPackageRequired(name) if doc.isPackageEnabled(name) else False
+        if name == "fbc":
+            add(Severity.ERROR, "fbc", UNSUPPORTED_FEATURES["fbc"], None)
+        elif required:
+            add(Severity.ERROR, "UnknownPackage", f"requires the SBML package '{name}'", None)
+
+    for rule in m.getListOfRules():
+        if rule.isAlgebraic() and rule.isSetMath():
+            add(Severity.ERROR, "AlgebraicRule", "uses an algebraic rule " + UNSUPPORTED_FEATURES["AlgebraicRule"], rule.getMetaId() or None)
+    for r in m.getListOfReactions():
+        if r.isSetFast() and r.getFast():
+            add(Severity.ERROR, "FastReaction", "is a fast reaction: " + UNSUPPORTED_FEATURES["FastReaction"], r.getId())
+
+    constant = {p.getId() for p in m.getListOfParameters() if p.getConstant()}
+    constant |= {c.getId() for c in m.getListOfCompartments() if c.getConstant()}
+    constant -= {r.getVariable() for r in m.getListOfRules()}
+    functions = {fd.getId() for fd in m.getListOfFunctionDefinitions()}
+    delay_seen: set[str] = set()
+    for sid, ast in _maths(m):
+        for node in _walk(ast):
+            node_type = node.getType()
+            if node_type == libsbml.AST_FUNCTION_FACTORIAL and sid not in functions and any(
+                n.getType() == libsbml.AST_NAME_TIME
+                or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
+                for n in _walk(node)
+            ):
+                add(Severity.ERROR, "VariableFactorial", "uses " + UNSUPPORTED_FEATURES["VariableFactorial"], sid)
+            if node_type == libsbml.AST_FUNCTION_DELAY and sid not in delay_seen:
+                delay_seen.add(sid)
+                add(Severity.ERROR, "CSymbolDelay", "uses " + UNSUPPORTED_FEATURES["CSymbolDelay"], sid)
+            if node_type == libsbml.AST_RELATIONAL_EQ and any(
+                node.getChild(k).getType() == libsbml.AST_NAME_TIME for k in range(node.getNumChildren())
+            ):
+                add(
+                    Severity.WARNING,
+                    "TimeEqualityTrigger",
+                    "compares time with '==': the event fires only if a solver step lands exactly "
+                    "on that time; use 'time >= t' instead",
+                    sid,
+                )
+
+    set_by_math = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
+    set_by_math |= {r.getVariable() for r in m.getListOfRules() if r.isAssignment()}
+    for collection, getter in (
+        (m.getListOfParameters(), "getValue"),
+        (m.getListOfCompartments(), "getSize"),
+    ):
+        for el in collection:
+            value = getattr(el, getter)()
+            is_set = el.isSetValue() if getter == "getValue" else el.isSetSize()
+            if is_set and not math.isfinite(value) and el.getId() not in set_by_math:
+                add(Severity.ERROR, "NonFiniteValue", f"has the value {value}, which no initial assignment or rule replaces", el.getId())
+    for s in m.getListOfSpecies():
+        if s.isSetInitialAmount():
+            value = s.getInitialAmount()
+        elif s.isSetInitialConcentration():
+            value = s.getInitialConcentration()
+        else:
+            continue
+        if not math.isfinite(value) and s.getId() not in set_by_math:
+            add(Severity.ERROR, "NonFiniteValue", f"has the initial value {value}, which no initial assignment or rule replaces", s.getId())
+    return tuple(out)
