@@ -13,6 +13,7 @@ boundaries as floats in model units; pint objects never enter hot loops.
 from __future__ import annotations
 
 import math
+import tokenize
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ SBML_UNIT_KINDS: dict[str, str] = {
     "becquerel": "1 becquerel",
     "candela": "1 candela",
     "celsius": "1 kelvin",  # only as a difference; L2V1 only
+    "Celsius": "1 kelvin",  # libsbml spells the L2V1 kind with a capital C
     "coulomb": "1 coulomb",
     "dimensionless": "1 dimensionless",
     "farad": "1 farad",
@@ -114,7 +116,11 @@ def parse_quantity(text: str, *, where: str | None = None) -> pint.Quantity[Any]
         raise UnitError(f"empty quantity {text!r}", where=where, hint="write e.g. '30 mg' or '24 h'")
     try:
         q = Q_(text.strip())
-    except (pint.errors.PintError, ValueError, SyntaxError, TypeError, AttributeError) as err:
+    except (
+        pint.errors.PintError, ValueError, SyntaxError, TypeError, AttributeError, KeyError,
+        IndexError, ZeroDivisionError, OverflowError, tokenize.TokenError,
+        AssertionError,  # pint 0.25 asserts inside its parser on inputs like "'" or "()"
+    ) as err:
         raise UnitError(
             f"cannot read {text!r} as a quantity ({err})",
             where=where,

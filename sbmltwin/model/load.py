@@ -92,6 +92,9 @@ def parse_model(
         raise ModelLoadError(f"unknown model format {fmt!r}", where=source, hint="use sbml or antimony")
     screen_xml(sbml, where=source, limits=limits)
     doc = _read_sbml(sbml, where=source)
+    if doc.isPackageEnabled("comp") and doc.getPackageRequired("comp"):
+        sbml = _flatten_comp(doc, source=source, limits=limits)
+        doc = _read_sbml(sbml, where=source)
     return _build_model(doc, sbml, source=source, fmt=fmt)
 
 
@@ -140,6 +143,42 @@ def _read_sbml(sbml: str, *, where: str) -> Any:
     if doc.getModel() is None:
         raise ModelLoadError("document has no <model> element", where=where, hint="is this SBML?")
     return doc
+
+
+def _flatten_comp(doc: Any, *, source: str, limits: Limits) -> str:
+    """Flatten hierarchical (comp) models, as libroadrunner would, so ids are the simulated ones.
+
+    External model definitions may only name files beside the model (no URLs, no ``..``); each
+    is screened like any other input before libsbml reads it.
+    """
+    base = Path(source).parent if Path(source).is_file() else None
+    comp = doc.getPlugin("comp")
+    for i in range(comp.getNumExternalModelDefinitions()):
+        ext = comp.getExternalModelDefinition(i)
+        ref = ext.getSource()
+        if base is None or "://" in ref.replace("file://", "") or ".." in Path(ref).parts or Path(ref).is_absolute():
+            raise ModelLoadError(
+                f"external model definition '{ext.getId()}' refers to {ref!r}",
+                where=source,
+                hint="external models must be files beside the model file",
+            )
+        ext_path = base / ref.removeprefix("file://")
+        if not ext_path.is_file():
+            raise ModelLoadError(f"external model file {ref!r} not found", where=source)
+        screen_xml(decode_text(ext_path.read_bytes(), where=str(ext_path), limits=limits), where=str(ext_path), limits=limits)
+    if base is not None:
+        doc.setLocationURI(base.resolve().as_uri() + "/")
+    props = libsbml.ConversionProperties()
+    props.addOption("flatten comp", True)
+    props.addOption("leave_ports", False)
+    code = doc.convert(props)
+    if code != libsbml.LIBSBML_OPERATION_SUCCESS:
+        issues = _issues(doc, min_severity=libsbml.LIBSBML_SEV_ERROR)
+        detail = issues[0].message if issues else libsbml.OperationReturnValue_toString(code)
+        raise ModelLoadError(
+            f"cannot flatten the hierarchical (comp) model: {detail}", where=source, issues=issues
+        )
+    return str(libsbml.writeSBMLToString(doc))
 
 
 _SEVERITY = {

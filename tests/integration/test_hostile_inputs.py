@@ -1,0 +1,93 @@
+"""Hostile and pathological files: each ends in a clear error, within 10 s and 500 MB, without
+crashing the process. Every file runs through ``python -m sbmltwin check`` in a child process so
+that a segfault in libsbml/libroadrunner would show up as a signal, not kill the test run."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests._fixtures import deep_mathml
+
+pytestmark = pytest.mark.integration
+
+HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
+
+# file → a phrase the one-line error must contain
+EXPECTED = {
+    "billion_laughs.xml": "DOCTYPE",
+    "external_entity.xml": "DOCTYPE",
+    "external_dtd.xml": "DOCTYPE",
+    "binary_junk.xml": "binary",
+    "empty.xml": "empty",
+    "wrong_encoding.xml": "UTF-8",
+    "wrong_encoding_utf16.xml": "UTF-16",
+    "nan_parameter.xml": "nan",
+    "truncated.xml": "not well-formed",
+    "undefined_id.xml": "'kx'",
+    "no_model.xml": "no <model>",
+    "not_sbml.xml": "invalid SBML",
+}
+LIMIT_BYTES = 500 * 2**20
+
+
+def _run(args: list[str]) -> tuple[int, str, float, int]:
+    """Run sbmltwin in a child; return (exit status or -signal, stderr, seconds, max RSS bytes)."""
+
+    def limit() -> None:  # a runaway child fails instead of swapping the machine
+        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+
+    start = time.monotonic()
+    proc = subprocess.Popen([sys.executable, "-m", "sbmltwin", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, preexec_fn=limit)
+    try:
+        _out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"sbmltwin {' '.join(args)} did not finish within 10 s")
+    seconds = time.monotonic() - start
+    _pid, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
+    rss = usage.ru_maxrss * 1024 if usage is not None else _children_rss()
+    code = proc.returncode if proc.returncode is not None else os.waitstatus_to_exitcode(status)
+    return code, err.decode("utf-8", "replace"), seconds, rss
+
+
+def _children_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_file_gives_a_clear_error(name: str) -> None:
+    code, err, seconds, rss = _run(["check", str(HOSTILE / name)])
+    assert code == 2, f"exit {code} (negative = killed by signal): {err}"
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("sbmltwin: error: ") and name in lines[-1], err
+    assert EXPECTED[name].lower() in lines[-1].lower(), err
+    assert seconds < 10 and rss < LIMIT_BYTES, (seconds, rss)
+
+
+def test_every_corpus_file_is_covered() -> None:
+    files = {p.name for p in HOSTILE.glob("*.xml") if not p.name.startswith("ok_")}
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("depth", [5000, 100_000])
+def test_deep_mathml_gives_a_clear_error(tmp_path: Path, depth: int) -> None:
+    f = tmp_path / f"deep{depth}.xml"
+    f.write_text(deep_mathml(depth), encoding="utf-8")
+    code, err, seconds, rss = _run(["simulate", str(f), "--end", "1"])
+    assert code == 2 and "nest deeper than" in err, err
+    assert seconds < 10 and rss < LIMIT_BYTES
+
+
+@pytest.mark.parametrize("name", ["ok_bom.xml", "ok_l2v4.xml"])
+def test_benign_oddities_still_load(name: str) -> None:
+    code, err, _seconds, _rss = _run(["info", str(HOSTILE / name)])
+    assert code == 0, err
