@@ -23,7 +23,9 @@ def plot_result(result: SimulationResult, path: str | Path, *, title: str = "") 
     by_unit: dict[str, list[str]] = {}
     for c in columns:
         by_unit.setdefault(result.units.get(c, "?"), []).append(c)
-    fig, axes = plt.subplots(len(by_unit) or 1, 1, figsize=(7, 2.8 * max(1, len(by_unit))), squeeze=False)
+    fig, axes = plt.subplots(
+        len(by_unit) or 1, 1, figsize=(7, 2.8 * max(1, len(by_unit))), squeeze=False
+    )
     for ax, (unit, cols) in zip(axes[:, 0], by_unit.items(), strict=False):
         for c in cols:
             ax.plot(frame["time"], frame[c], label=c)

@@ -31,9 +31,16 @@ def _fail(message: str) -> None:
 class _Group(click.Group):
     """A click group whose errors are one ``sbmltwin: error: …`` line and exit code 2."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            rv = super().main(*args, standalone_mode=False, **kwargs)
+            rv = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as err:
             cmd = err.ctx.command_path if err.ctx else "sbmltwin"
             _fail(f"{err.format_message()} (see '{cmd} --help')")
@@ -120,7 +127,9 @@ def info(model_ref: str, kind: str | None) -> None:
         f"{model.source}  SBML L{model.level}V{model.version}  model '{model.model_id}'  "
         f"time unit: {model.time_unit.text}  sha256: {model.sha256[:16]}…"
     )
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 160):
+    with pd.option_context(
+        "display.max_rows", None, "display.max_colwidth", 60, "display.width", 160
+    ):
         click.echo(table.to_string(index=False, na_rep="") if len(table) else "(no elements)")
 
 
@@ -137,19 +146,62 @@ def _time_arg(text: str, unit: ModelUnit, option: str) -> float:
 
 @cli.command()
 @click.argument("model_ref", metavar="MODEL")
-@click.option("--end", "end_text", required=True, help="End time with a unit, e.g. '24h' (plain number: model time).")
+@click.option(
+    "--end",
+    "end_text",
+    required=True,
+    help="End time with a unit, e.g. '24h' (plain number: model time).",
+)
 @click.option("--start", "start_text", default="0", show_default=True, help="Start time.")
-@click.option("--points", default=101, show_default=True, type=click.IntRange(2, 10_000_000), help="Output points, start and end included.")
-@click.option("--dose", "doses", multiple=True, help="A dose, e.g. '100 mg oral into A_gut at 0h every 12h x3'. Repeatable.")
-@click.option("--target", help="Dose target (species or parameter id) for doses without 'into SID'.")
-@click.option("--mw", help="Molecular weight for mass↔amount conversion of doses, e.g. '180.16 g/mol'.")
-@click.option("--select", "select", help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids.")
+@click.option(
+    "--points",
+    default=101,
+    show_default=True,
+    type=click.IntRange(2, 10_000_000),
+    help="Output points, start and end included.",
+)
+@click.option(
+    "--dose",
+    "doses",
+    multiple=True,
+    help="A dose, e.g. '100 mg oral into A_gut at 0h every 12h x3'. Repeatable.",
+)
+@click.option(
+    "--target", help="Dose target (species or parameter id) for doses without 'into SID'."
+)
+@click.option(
+    "--mw", help="Molecular weight for mass↔amount conversion of doses, e.g. '180.16 g/mol'."
+)
+@click.option(
+    "--select",
+    "select",
+    help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids.",
+)
 @click.option("--atol", type=float, help="CVODE absolute tolerance (default: libroadrunner's).")
 @click.option("--rtol", type=float, help="CVODE relative tolerance (default: libroadrunner's).")
 @click.option("--time-unit", help="Unit of model time, for models that declare none (e.g. 'h').")
-@click.option("--backend", type=click.Choice(["lljit", "mcjit"]), default="lljit", show_default=True, help="LLVM JIT backend.")
-@click.option("--opt", type=click.Choice(["none", "less", "default", "aggressive"]), default="none", show_default=True, help="LLVM optimisation level.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default="-", show_default=True, help="CSV file (headers carry units); '-' for stdout.")
+@click.option(
+    "--backend",
+    type=click.Choice(["lljit", "mcjit"]),
+    default="lljit",
+    show_default=True,
+    help="LLVM JIT backend.",
+)
+@click.option(
+    "--opt",
+    type=click.Choice(["none", "less", "default", "aggressive"]),
+    default="none",
+    show_default=True,
+    help="LLVM optimisation level.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="CSV file (headers carry units); '-' for stdout.",
+)
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot here.")
 def simulate(
     model_ref: str,
@@ -181,6 +233,8 @@ def simulate(
         add_infusion_inputs,
         compile_model,
         parse_regimen,
+    )
+    from sbmltwin.engine import (
         simulate as run,
     )
 
@@ -219,7 +273,10 @@ def simulate(
     else:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
         result.to_csv(output)
-        click.echo(f"wrote {output} ({len(result.frame)} rows × {len(result.frame.columns)} columns)", err=True)
+        click.echo(
+            f"wrote {output} ({len(result.frame)} rows × {len(result.frame.columns)} columns)",
+            err=True,
+        )
     if plot:
         from sbmltwin._plot import plot_result
 

@@ -6,7 +6,8 @@ A *model unit* is what one unit of an SBML value means, as a pint quantity expre
 (``"1 mg/l"``, ``"3600 s"``) plus a display text (``"mg/l"``, ``"h"``). Magnitudes cross stage
 boundaries as floats in model units; pint objects never enter hot loops.
 
->>> to_model_units(parse_quantity("30 mg"), ModelUnit("µmol", "1 umol"), molecular_weight="271.4 g/mol")
+>>> umol = ModelUnit("µmol", "1 umol")
+>>> to_model_units(parse_quantity("30 mg"), umol, molecular_weight="271.4 g/mol")
 110.53795136330142
 """
 
@@ -23,9 +24,9 @@ from sbmltwin.errors import UnitError
 
 __all__ = [
     "DIMENSIONLESS",
+    "Q_",
     "SBML_UNIT_KINDS",
     "ModelUnit",
-    "Q_",
     "parse_quantity",
     "to_model_units",
     "ureg",
@@ -113,12 +114,22 @@ def parse_quantity(text: str, *, where: str | None = None) -> pint.Quantity[Any]
     A plain number parses as a dimensionless quantity. NaN and infinite magnitudes are refused.
     """
     if not isinstance(text, str) or not text.strip():
-        raise UnitError(f"empty quantity {text!r}", where=where, hint="write e.g. '30 mg' or '24 h'")
+        raise UnitError(
+            f"empty quantity {text!r}", where=where, hint="write e.g. '30 mg' or '24 h'"
+        )
     try:
-        q = Q_(text.strip())
+        q: Any = Q_(text.strip())
     except (
-        pint.errors.PintError, ValueError, SyntaxError, TypeError, AttributeError, KeyError,
-        IndexError, ZeroDivisionError, OverflowError, tokenize.TokenError,
+        pint.errors.PintError,
+        ValueError,
+        SyntaxError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+        OverflowError,
+        tokenize.TokenError,
         AssertionError,  # pint 0.25 asserts inside its parser on inputs like "'" or "()"
     ) as err:
         raise UnitError(
@@ -131,7 +142,8 @@ def parse_quantity(text: str, *, where: str | None = None) -> pint.Quantity[Any]
     magnitude = q.magnitude
     if not isinstance(magnitude, int | float) or not math.isfinite(float(magnitude)):
         raise UnitError(f"{text!r} is not a finite number with a unit", where=where)
-    return q
+    quantity: pint.Quantity[Any] = q
+    return quantity
 
 
 def to_model_units(
@@ -163,11 +175,21 @@ def to_model_units(
                 f"{unit.text} ({target.dimensionality})",
                 where=where,
                 hint="give the quantity in the model's unit"
-                + (", or a molecular weight (--mw '271.4 g/mol')" if _mass_substance(quantity, target) else ""),
+                + (
+                    ", or a molecular weight (--mw '271.4 g/mol')"
+                    if _mass_substance(quantity, target)
+                    else ""
+                ),
             )
-        mw = parse_quantity(molecular_weight) if isinstance(molecular_weight, str) else molecular_weight
+        mw = (
+            parse_quantity(molecular_weight)
+            if isinstance(molecular_weight, str)
+            else molecular_weight
+        )
         if mw.dimensionality != Q_("1 g/mol").dimensionality or mw.magnitude <= 0:
-            raise UnitError(f"molecular weight {mw:~P} is not a positive mass per substance", where=where)
+            raise UnitError(
+                f"molecular weight {mw:~P} is not a positive mass per substance", where=where
+            )
         converted = quantity.to(target.units, "chemistry", mw=mw)
         return float(converted.magnitude / target.magnitude)
     except pint.errors.DimensionalityError as err:

@@ -38,7 +38,9 @@ class CompileSettings:
         if self.backend not in ("lljit", "mcjit"):
             raise ValueError(f"backend must be 'lljit' or 'mcjit', not {self.backend!r}")
         if self.optimization not in _OPT_LEVELS:
-            raise ValueError(f"optimization must be one of {_OPT_LEVELS}, not {self.optimization!r}")
+            raise ValueError(
+                f"optimization must be one of {_OPT_LEVELS}, not {self.optimization!r}"
+            )
 
     def as_dict(self) -> dict[str, str]:
         return {"backend": self.backend, "optimization": self.optimization}

@@ -75,7 +75,8 @@ class Dose:
             raise DosingError("a repeated dose needs 'every INTERVAL'")
         if (self.route is Route.INFUSION) != (self.duration is not None):
             raise DosingError(
-                "an infusion needs 'over DURATION'" if self.route is Route.INFUSION
+                "an infusion needs 'over DURATION'"
+                if self.route is Route.INFUSION
                 else "'over DURATION' is only for infusions",
             )
         if self.target is not None and not _SID.match(self.target):
@@ -141,7 +142,12 @@ def parse_dose(text: str, *, where: str = "--dose") -> Dose:
                 hint="e.g. 'every 12h x3' for three doses 12 h apart",
             )
         interval, count = m["interval"].strip(), int(m["count"])
-    for label, value in (("amount", amount), ("at", clauses.get("at")), ("every", interval), ("over", clauses.get("over"))):
+    for label, value in (
+        ("amount", amount),
+        ("at", clauses.get("at")),
+        ("every", interval),
+        ("over", clauses.get("over")),
+    ):
         if value is not None:
             parse_quantity(value, where=f"{where} {label}")
     try:
@@ -161,7 +167,9 @@ def parse_dose(text: str, *, where: str = "--dose") -> Dose:
 def parse_regimen(texts: Iterable[str] | str, *, where: str = "--dose") -> Regimen:
     """Parse dose strings (one per item, or ``;``-separated) into a :class:`Regimen`."""
     items = [texts] if isinstance(texts, str) else list(texts)
-    doses = [parse_dose(part, where=where) for item in items for part in item.split(";") if part.strip()]
+    doses = [
+        parse_dose(part, where=where) for item in items for part in item.split(";") if part.strip()
+    ]
     return Regimen(tuple(doses))
 
 
@@ -220,7 +228,9 @@ def resolve_regimen(
             )
         unit = _target_unit(model, target, where)
         amount_q = parse_quantity(dose.amount, where=f"{where} amount")
-        amount = to_model_units(amount_q, unit, molecular_weight=molecular_weight, where=f"{where} '{dose}'")
+        amount = to_model_units(
+            amount_q, unit, molecular_weight=molecular_weight, where=f"{where} '{dose}'"
+        )
         if amount < 0:
             raise DosingError(f"dose amount {dose.amount} is negative", where=where)
         t0 = _time(dose.time, tunit, where)
@@ -233,7 +243,9 @@ def resolve_regimen(
                 assert dose.duration is not None
                 duration = _time(dose.duration, tunit, where)
                 if duration <= 0:
-                    raise DosingError(f"infusion duration {dose.duration} must be positive", where=where)
+                    raise DosingError(
+                        f"infusion duration {dose.duration} must be positive", where=where
+                    )
                 rate_id = infusion_parameter(target)
                 if model.kind_of(rate_id) is None:
                     raise DosingError(
@@ -312,7 +324,11 @@ def add_infusion_inputs(model: Model, targets: Sequence[str]) -> Model:
             _ok(law.setMath(libsbml.parseL3Formula(rate_id)), "set kinetic law", where)
         elif rule is not None:
             formula = libsbml.formulaToL3String(rule.getMath())
-            _ok(rule.setMath(libsbml.parseL3Formula(f"({formula}) + {rate_id}")), "amend rate rule", where)
+            _ok(
+                rule.setMath(libsbml.parseL3Formula(f"({formula}) + {rate_id}")),
+                "amend rate rule",
+                where,
+            )
         else:
             raise DosingError(
                 f"'{sid}' cannot receive an infusion",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,7 +69,9 @@ class SimulationResult:
 
     def labelled(self) -> pd.DataFrame:
         """``frame`` with unit-labelled headers: ``time [h]``, ``[C] [mg/l]``."""
-        return self.frame.rename(columns={c: f"{c} [{self.units.get(c, '?')}]" for c in self.frame.columns})
+        return self.frame.rename(
+            columns={c: f"{c} [{self.units.get(c, '?')}]" for c in self.frame.columns}
+        )
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """Write CSV with unit-labelled headers (full float precision)."""
@@ -96,7 +99,11 @@ def _output_unit(model: Model, name: str, time_unit: ModelUnit) -> str:
 
 
 def _check_outputs(model: Model, outputs: Sequence[str]) -> None:
-    known = [e.sid for e in model.elements if e.kind in ("species", "parameter", "compartment", "reaction")]
+    known = [
+        e.sid
+        for e in model.elements
+        if e.kind in ("species", "parameter", "compartment", "reaction")
+    ]
     for name in outputs:
         sid = name[1:-1] if name.startswith("[") and name.endswith("]") else name
         if name.startswith("[") and sid not in model.species:
@@ -110,7 +117,9 @@ def _check_outputs(model: Model, outputs: Sequence[str]) -> None:
             raise SimulationError(
                 f"'{sid}' is not an id of the model",
                 where="outputs",
-                hint=f"did you mean {', '.join(close)}?" if close else "run 'sbmltwin info MODEL' for ids",
+                hint=f"did you mean {', '.join(close)}?"
+                if close
+                else "run 'sbmltwin info MODEL' for ids",
             )
 
 
@@ -145,7 +154,11 @@ def simulate(
     _check_outputs(model, selections)
     if isinstance(regimen, Regimen):
         events = resolve_regimen(
-            regimen, model, default_target=default_target, molecular_weight=molecular_weight, time_unit=tunit
+            regimen,
+            model,
+            default_target=default_target,
+            molecular_weight=molecular_weight,
+            time_unit=tunit,
         )
     else:
         events = tuple(sorted(regimen, key=lambda e: e.time))
@@ -163,8 +176,11 @@ def simulate(
         except RuntimeError as err:
             message = " ".join(str(err).split())[:300]
             if throw:
-                raise SimulationError(f"integration failed: {message}", where=model.source,
-                                      hint="try tighter tolerances or check the parameter values") from err
+                raise SimulationError(
+                    f"integration failed: {message}",
+                    where=model.source,
+                    hint="try tighter tolerances or check the parameter values",
+                ) from err
             data = np.full((points, len(columns)), np.nan)
             data[:, 0] = grid
             return _result(model, columns, data, tunit, Status.FAILED, message, applied)
@@ -173,13 +189,20 @@ def simulate(
         row, col = np.argwhere(bad)[0]
         message = f"non-finite value in '{columns[col]}' at time {data[row, 0]:g}"
         if throw:
-            raise SimulationError(message, where=model.source, hint="check parameters, doses and units")
+            raise SimulationError(
+                message, where=model.source, hint="check parameters, doses and units"
+            )
         return _result(model, columns, data, tunit, Status.FAILED, message, applied)
     return _result(model, columns, data, tunit, Status.OK, "", applied)
 
 
 def _result(
-    model: Model, columns: list[str], data: Any, tunit: ModelUnit, status: Status, message: str,
+    model: Model,
+    columns: list[str],
+    data: Any,
+    tunit: ModelUnit,
+    status: Status,
+    message: str,
     applied: dict[str, Any],
 ) -> SimulationResult:
     frame = pd.DataFrame(data, columns=columns)
@@ -223,7 +246,9 @@ def _reset_with(compiled: CompiledModel, params: Mapping[str, float]) -> None:
                 hint=f"did you mean {', '.join(close)}?" if close else "run 'sbmltwin info MODEL'",
             )
         if not math.isfinite(value):
-            raise SimulationError(f"value {value!r} for '{sid}' is not finite", where=compiled.model.source)
+            raise SimulationError(
+                f"value {value!r} for '{sid}' is not finite", where=compiled.model.source
+            )
         rr.setValue(f"init({sid})", float(value))
         compiled.touched.add(sid)
     rr.resetAll()
@@ -238,7 +263,7 @@ def _integrate(rr: Any, columns: list[str], grid: Any, events: Sequence[DoseEven
     by_time: dict[float, list[DoseEvent]] = {}
     for e in events:
         by_time.setdefault(e.time, []).append(e)
-    for a, b in zip(stops[:-1], stops[1:], strict=True):
+    for a, b in itertools.pairwise(stops):
         _apply(rr, by_time.get(a, ()))
         last = b == end
         mask = (grid >= a) & ((grid <= b) if last else (grid < b))

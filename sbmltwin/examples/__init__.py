@@ -15,7 +15,9 @@ _SUFFIX = ".ant"
 def example_names() -> tuple[str, ...]:
     """Names of the shipped examples."""
     root = resources.files(__name__)
-    return tuple(sorted(p.name.removesuffix(_SUFFIX) for p in root.iterdir() if p.name.endswith(_SUFFIX)))
+    return tuple(
+        sorted(p.name.removesuffix(_SUFFIX) for p in root.iterdir() if p.name.endswith(_SUFFIX))
+    )
 
 
 def example_path(name: str) -> Path:

@@ -47,12 +47,15 @@ def decode_text(data: bytes, *, where: str, limits: Limits = DEFAULT_LIMITS) -> 
     """Decode UTF-8 (BOM allowed) after the size, emptiness and binary-junk checks."""
     if len(data) > limits.max_bytes:
         raise InputSafetyError(
-            f"file is {len(data) / 2**20:.0f} MiB, above the {limits.max_bytes / 2**20:.0f} MiB limit",
+            f"file is {len(data) / 2**20:.0f} MiB, "
+            f"above the {limits.max_bytes / 2**20:.0f} MiB limit",
             where=where,
             hint="split the model or raise sbmltwin.model.Limits.max_bytes in Python",
         )
     if not data.strip():
-        raise ModelLoadError("file is empty", where=where, hint="give an SBML, Antimony or OMEX file")
+        raise ModelLoadError(
+            "file is empty", where=where, hint="give an SBML, Antimony or OMEX file"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ModelLoadError(
             "file is UTF-16 encoded; SBML and Antimony files must be UTF-8",

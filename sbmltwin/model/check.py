@@ -85,7 +85,8 @@ def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -
         first = errors[0]
         line = f"line {first.line}: " if first.line else ""
         raise ModelCheckError(
-            f"{line}{first.message}" + (f" (+{len(errors) - 1} more errors)" if len(errors) > 1 else ""),
+            f"{line}{first.message}"
+            + (f" (+{len(errors) - 1} more errors)" if len(errors) > 1 else ""),
             where=model.source,
             hint="run 'sbmltwin check' for the full list and fix the SBML",
             issues=tuple(errors),
@@ -150,10 +151,20 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
 
     for rule in m.getListOfRules():
         if rule.isAlgebraic() and rule.isSetMath():
-            add(Severity.ERROR, "AlgebraicRule", "uses an algebraic rule " + UNSUPPORTED_FEATURES["AlgebraicRule"], rule.getMetaId() or None)
+            add(
+                Severity.ERROR,
+                "AlgebraicRule",
+                "uses an algebraic rule " + UNSUPPORTED_FEATURES["AlgebraicRule"],
+                rule.getMetaId() or None,
+            )
     for r in m.getListOfReactions():
         if r.isSetFast() and r.getFast():
-            add(Severity.ERROR, "FastReaction", "is a fast reaction: " + UNSUPPORTED_FEATURES["FastReaction"], r.getId())
+            add(
+                Severity.ERROR,
+                "FastReaction",
+                "is a fast reaction: " + UNSUPPORTED_FEATURES["FastReaction"],
+                r.getId(),
+            )
 
     constant = {p.getId() for p in m.getListOfParameters() if p.getConstant()}
     constant |= {c.getId() for c in m.getListOfCompartments() if c.getConstant()}
@@ -163,17 +174,32 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
     for sid, ast in _maths(m):
         for node in _walk(ast):
             node_type = node.getType()
-            if node_type == libsbml.AST_FUNCTION_FACTORIAL and sid not in functions and any(
-                n.getType() == libsbml.AST_NAME_TIME
-                or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
-                for n in _walk(node)
+            if (
+                node_type == libsbml.AST_FUNCTION_FACTORIAL
+                and sid not in functions
+                and any(
+                    n.getType() == libsbml.AST_NAME_TIME
+                    or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
+                    for n in _walk(node)
+                )
             ):
-                add(Severity.ERROR, "VariableFactorial", "uses " + UNSUPPORTED_FEATURES["VariableFactorial"], sid)
+                add(
+                    Severity.ERROR,
+                    "VariableFactorial",
+                    "uses " + UNSUPPORTED_FEATURES["VariableFactorial"],
+                    sid,
+                )
             if node_type == libsbml.AST_FUNCTION_DELAY and sid not in delay_seen:
                 delay_seen.add(sid)
-                add(Severity.ERROR, "CSymbolDelay", "uses " + UNSUPPORTED_FEATURES["CSymbolDelay"], sid)
+                add(
+                    Severity.ERROR,
+                    "CSymbolDelay",
+                    "uses " + UNSUPPORTED_FEATURES["CSymbolDelay"],
+                    sid,
+                )
             if node_type == libsbml.AST_RELATIONAL_EQ and any(
-                node.getChild(k).getType() == libsbml.AST_NAME_TIME for k in range(node.getNumChildren())
+                node.getChild(k).getType() == libsbml.AST_NAME_TIME
+                for k in range(node.getNumChildren())
             ):
                 add(
                     Severity.WARNING,
@@ -193,7 +219,12 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
             value = getattr(el, getter)()
             is_set = el.isSetValue() if getter == "getValue" else el.isSetSize()
             if is_set and not math.isfinite(value) and el.getId() not in set_by_math:
-                add(Severity.ERROR, "NonFiniteValue", f"has the value {value}, which no initial assignment or rule replaces", el.getId())
+                add(
+                    Severity.ERROR,
+                    "NonFiniteValue",
+                    f"has the value {value}, which no initial assignment or rule replaces",
+                    el.getId(),
+                )
     for s in m.getListOfSpecies():
         if s.isSetInitialAmount():
             value = s.getInitialAmount()
@@ -202,5 +233,10 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
         else:
             continue
         if not math.isfinite(value) and s.getId() not in set_by_math:
-            add(Severity.ERROR, "NonFiniteValue", f"has the initial value {value}, which no initial assignment or rule replaces", s.getId())
+            add(
+                Severity.ERROR,
+                "NonFiniteValue",
+                f"has the initial value {value}, which no initial assignment or rule replaces",
+                s.getId(),
+            )
     return tuple(out)

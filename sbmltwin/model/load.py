@@ -7,7 +7,7 @@ input is screened by :mod:`sbmltwin.model._safety` before any C++ library parses
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ET  # noqa: S405  (input is screened: no DTD, bounded depth)
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,7 +60,8 @@ def load_model(path: str | Path, *, fmt: Format = "auto", limits: Limits = DEFAU
         size = p.stat().st_size
         if size > limits.max_bytes:
             raise ModelLoadError(
-                f"file is {size / 2**20:.0f} MiB, above the {limits.max_bytes / 2**20:.0f} MiB limit",
+                f"file is {size / 2**20:.0f} MiB, "
+                f"above the {limits.max_bytes / 2**20:.0f} MiB limit",
                 where=where,
             )
         data = p.read_bytes()
@@ -70,7 +71,9 @@ def load_model(path: str | Path, *, fmt: Format = "auto", limits: Limits = DEFAU
     if kind == "omex":
         return _load_omex(data, where=where, limits=limits)
     text = decode_text(data, where=where, limits=limits)
-    return parse_model(text, fmt=kind, source=where, limits=limits)
+    return parse_model(
+        text, fmt="antimony" if kind == "antimony" else "sbml", source=where, limits=limits
+    )
 
 
 def parse_model(
@@ -89,7 +92,9 @@ def parse_model(
     elif fmt == "sbml":
         sbml = text
     else:
-        raise ModelLoadError(f"unknown model format {fmt!r}", where=source, hint="use sbml or antimony")
+        raise ModelLoadError(
+            f"unknown model format {fmt!r}", where=source, hint="use sbml or antimony"
+        )
     screen_xml(sbml, where=source, limits=limits)
     doc = _read_sbml(sbml, where=source)
     if doc.isPackageEnabled("comp") and doc.getPackageRequired("comp"):
@@ -156,7 +161,12 @@ def _flatten_comp(doc: Any, *, source: str, limits: Limits) -> str:
     for i in range(comp.getNumExternalModelDefinitions()):
         ext = comp.getExternalModelDefinition(i)
         ref = ext.getSource()
-        if base is None or "://" in ref.replace("file://", "") or ".." in Path(ref).parts or Path(ref).is_absolute():
+        if (
+            base is None
+            or "://" in ref.replace("file://", "")
+            or ".." in Path(ref).parts
+            or Path(ref).is_absolute()
+        ):
             raise ModelLoadError(
                 f"external model definition '{ext.getId()}' refers to {ref!r}",
                 where=source,
@@ -165,7 +175,11 @@ def _flatten_comp(doc: Any, *, source: str, limits: Limits) -> str:
         ext_path = base / ref.removeprefix("file://")
         if not ext_path.is_file():
             raise ModelLoadError(f"external model file {ref!r} not found", where=source)
-        screen_xml(decode_text(ext_path.read_bytes(), where=str(ext_path), limits=limits), where=str(ext_path), limits=limits)
+        screen_xml(
+            decode_text(ext_path.read_bytes(), where=str(ext_path), limits=limits),
+            where=str(ext_path),
+            limits=limits,
+        )
     if base is not None:
         doc.setLocationURI(base.resolve().as_uri() + "/")
     props = libsbml.ConversionProperties()
@@ -235,7 +249,9 @@ def _load_omex(data: bytes, *, where: str, limits: Limits) -> Model:
     masters = [c for c in sbml_entries if (c.get("master") or "").lower() == "true"]
     location = str((masters or sbml_entries)[0].get("location"))
     member_where = f"{where}!{location.removeprefix('./')}"
-    text = decode_text(read_zip_member(data, location, where=where, limits=limits), where=member_where)
+    text = decode_text(
+        read_zip_member(data, location, where=where, limits=limits), where=member_where
+    )
     model = parse_model(text, fmt="sbml", source=member_where, limits=limits)
     return model
 
@@ -265,14 +281,20 @@ def _build_model(doc: Any, sbml: str, *, source: str, fmt: str) -> Model:
         elif dims == 0:
             unit = DIMENSIONLESS
         else:
-            unit = defaults.get({1.0: "length", 2.0: "area"}.get(dims, "volume"), ModelUnit.undeclared())
+            unit = defaults.get(
+                {1.0: "length", 2.0: "area"}.get(dims, "volume"), ModelUnit.undeclared()
+            )
         units[c.getId()] = unit
         size = c.getSize() if c.isSetSize() else math.nan
         elements.append(Element("compartment", c.getId(), c.getName(), _value(size), unit.text))
 
     for s in m.getListOfSpecies():
         sid = s.getId()
-        amount = unit_from_reference(m, s.getSubstanceUnits()) if s.isSetSubstanceUnits() else defaults["substance"]
+        amount = (
+            unit_from_reference(m, s.getSubstanceUnits())
+            if s.isSetSubstanceUnits()
+            else defaults["substance"]
+        )
         size_unit = units.get(s.getCompartment(), ModelUnit.undeclared())
         conc = divide(amount, size_unit)
         units[sid] = amount
@@ -292,14 +314,18 @@ def _build_model(doc: Any, sbml: str, *, source: str, fmt: str) -> Model:
             flags.append("amount-only")
         if s.getBoundaryCondition():
             flags.append("boundary")
-        elements.append(Element("species", sid, s.getName(), _value(value), unit_text, ", ".join(flags)))
+        elements.append(
+            Element("species", sid, s.getName(), _value(value), unit_text, ", ".join(flags))
+        )
 
     for p in m.getListOfParameters():
         unit = unit_from_reference(m, p.getUnits()) if p.isSetUnits() else ModelUnit.undeclared()
         units[p.getId()] = unit
         value = p.getValue() if p.isSetValue() else math.nan
         detail = "constant" if p.getConstant() else "variable"
-        elements.append(Element("parameter", p.getId(), p.getName(), _value(value), unit.text, detail))
+        elements.append(
+            Element("parameter", p.getId(), p.getName(), _value(value), unit.text, detail)
+        )
 
     time_text = defaults["time"].text
     for r in m.getListOfReactions():
@@ -323,15 +349,26 @@ def _build_model(doc: Any, sbml: str, *, source: str, fmt: str) -> Model:
         trigger = ev.getTrigger()
         cond = _formula(trigger.getMath()) if trigger is not None and trigger.isSetMath() else ""
         targets = ", ".join(a.getVariable() for a in ev.getListOfEventAssignments())
-        elements.append(Element("event", ev.getId(), ev.getName(), None, time_text, f"when {cond}: {targets}"))
+        elements.append(
+            Element("event", ev.getId(), ev.getName(), None, time_text, f"when {cond}: {targets}")
+        )
     for fd in m.getListOfFunctionDefinitions():
-        elements.append(Element("function", fd.getId(), fd.getName(), None, "", _formula(fd.getMath())))
+        elements.append(
+            Element("function", fd.getId(), fd.getName(), None, "", _formula(fd.getMath()))
+        )
 
     computed = {ia.getSymbol(): "initial assignment" for ia in m.getListOfInitialAssignments()}
     computed |= {r.getVariable(): "assignment rule" for r in m.getListOfRules() if r.isAssignment()}
     computed |= {r.getVariable(): "rate rule" for r in m.getListOfRules() if r.isRate()}
     elements = [
-        Element(e.kind, e.sid, e.name, e.value, e.unit, ", ".join(filter(None, [e.detail, f"set by {computed[e.sid]}"])))
+        Element(
+            e.kind,
+            e.sid,
+            e.name,
+            e.value,
+            e.unit,
+            ", ".join(filter(None, [e.detail, f"set by {computed[e.sid]}"])),
+        )
         if e.kind in ("compartment", "species", "parameter") and e.sid in computed
         else e
         for e in elements

@@ -14,9 +14,9 @@ from typing import Any
 
 import libsbml
 
-from sbmltwin.units import DIMENSIONLESS, SBML_UNIT_KINDS, ModelUnit, Q_
+from sbmltwin.units import DIMENSIONLESS, Q_, SBML_UNIT_KINDS, ModelUnit
 
-__all__ = ["divide", "model_default_units", "unit_from_reference", "unit_from_definition"]
+__all__ = ["divide", "model_default_units", "unit_from_definition", "unit_from_reference"]
 
 _SYMBOLS = {
     "gram": "g",
@@ -77,7 +77,7 @@ def _power(text: str, exponent: float) -> str:
 
 def unit_from_definition(ud: Any) -> ModelUnit:
     """A ``libsbml.UnitDefinition`` as a :class:`ModelUnit`."""
-    quantity = Q_("1 dimensionless")
+    quantity: Any = Q_("1 dimensionless")
     num: list[str] = []
     den: list[str] = []
     for i in range(ud.getNumUnits()):
@@ -111,7 +111,13 @@ def _base_kind(kind: str) -> ModelUnit:
     return ModelUnit(symbol, SBML_UNIT_KINDS[kind])
 
 
-_L2_BUILTINS = {"substance": "mole", "volume": "litre", "area": None, "length": "metre", "time": "second"}
+_L2_BUILTINS = {
+    "substance": "mole",
+    "volume": "litre",
+    "area": None,
+    "length": "metre",
+    "time": "second",
+}
 
 
 def unit_from_reference(model: Any, ref: str) -> ModelUnit:

@@ -17,8 +17,16 @@ from sbmltwin.cli import cli
 pytestmark = pytest.mark.integration
 
 HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
-EXAMPLE = ["simulate", "example:theophylline_oral", "--end", "48h", "--points", "97",
-           "--dose", "320 mg oral into A_gut at 0h every 12h x4"]
+EXAMPLE = [
+    "simulate",
+    "example:theophylline_oral",
+    "--end",
+    "48h",
+    "--points",
+    "97",
+    "--dose",
+    "320 mg oral into A_gut at 0h every 12h x4",
+]
 
 
 def _bad_inputs(tmp: Path) -> dict[str, list[str]]:
@@ -33,9 +41,22 @@ def _bad_inputs(tmp: Path) -> dict[str, list[str]]:
         "Antimony syntax error": ["simulate", str(bad_ant), "--end", "2"],
         "24 parsecs": ["simulate", "example:theophylline_oral", "--end", "24 parsecs"],
         "unknown option": ["simulate", "example:theophylline_oral", "--end", "2h", "--bogus"],
-        "unknown output id": ["simulate", "example:theophylline_oral", "--end", "2h", "--select", "Cx"],
+        "unknown output id": [
+            "simulate",
+            "example:theophylline_oral",
+            "--end",
+            "2h",
+            "--select",
+            "Cx",
+        ],
         "mass dose into a mole model without --mw": [
-            "simulate", str(HOSTILE / "ok_l2v4.xml"), "--end", "2", "--dose", "5 mg iv into S1"],
+            "simulate",
+            str(HOSTILE / "ok_l2v4.xml"),
+            "--end",
+            "2",
+            "--dose",
+            "5 mg iv into S1",
+        ],
     }
 
 
@@ -54,8 +75,13 @@ def test_bad_input_is_one_line_and_exit_2_in_click_runner(tmp_path: Path, name: 
 @pytest.mark.parametrize("name", CASE_IDS)
 def test_bad_input_is_one_line_and_exit_2_as_subprocess(tmp_path: Path, name: str) -> None:
     args = _bad_inputs(tmp_path)[name]
-    proc = subprocess.run([sys.executable, "-m", "sbmltwin", *args], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sbmltwin", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
@@ -96,13 +122,23 @@ def test_check_and_info(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", ["check", "info", "simulate"])
 def test_help_shows_a_working_example(command: str) -> None:
     result = CliRunner().invoke(cli, [command, "--help"])
-    assert result.exit_code == 0 and "Example" in result.output and "example:theophylline_oral" in result.output
+    assert (
+        result.exit_code == 0
+        and "Example" in result.output
+        and "example:theophylline_oral" in result.output
+    )
 
 
 def test_console_script_is_installed() -> None:
     exe = Path(sys.executable).parent / "sbmltwin"
     if not exe.exists():
         pytest.skip("console script not installed in this environment (pip install -e .)")
-    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, check=False,
-                          env={**os.environ}, timeout=60)
+    proc = subprocess.run(
+        [str(exe), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+        timeout=60,
+    )
     assert proc.returncode == 0 and "version" in proc.stdout

@@ -46,7 +46,9 @@ TIGHT = IntegratorSettings(absolute_tolerance=1e-14, relative_tolerance=1e-10)
 
 def bateman(t: np.ndarray, dose: float, t_dose: float = 0.0) -> np.ndarray:
     dt = np.clip(t - t_dose, 0.0, None)
-    return np.where(t >= t_dose, dose * KA / (V * (KA - K)) * (np.exp(-K * dt) - np.exp(-KA * dt)), 0.0)
+    return np.where(
+        t >= t_dose, dose * KA / (V * (KA - K)) * (np.exp(-K * dt) - np.exp(-KA * dt)), 0.0
+    )
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +62,14 @@ def _rel_err(sim: np.ndarray, ref: np.ndarray) -> float:
 
 
 def test_single_oral_dose_matches_bateman_tight(compiled) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(compiled, regimen=parse_regimen("100 mg oral into A_gut"), end=48, points=481,
-                   outputs=["[C]"], integrator=TIGHT)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("100 mg oral into A_gut"),
+        end=48,
+        points=481,
+        outputs=["[C]"],
+        integrator=TIGHT,
+    )
     t = res.frame["time"].to_numpy()
     # rtol 1e-10 / atol 1e-14 → within 1e-7 relative at every point above 1e-9·Cmax
     assert _rel_err(res.frame["[C]"].to_numpy(), bateman(t, 100.0)) < 1e-7
@@ -69,15 +77,27 @@ def test_single_oral_dose_matches_bateman_tight(compiled) -> None:  # type: igno
 
 
 def test_single_oral_dose_matches_bateman_default_tolerances(compiled) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(compiled, regimen=parse_regimen("100 mg oral into A_gut"), end=48, points=481, outputs=["[C]"])
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("100 mg oral into A_gut"),
+        end=48,
+        points=481,
+        outputs=["[C]"],
+    )
     t = res.frame["time"].to_numpy()
     assert _rel_err(res.frame["[C]"].to_numpy(), bateman(t, 100.0)) < 1e-4  # CVODE defaults
 
 
 def test_repeated_doses_superpose_and_land_off_grid(compiled) -> None:  # type: ignore[no-untyped-def]
     # 250 points over 24 h: a 0.0964 h grid that contains none of the dose times 1.3, 9.3, 17.3 h
-    res = simulate(compiled, regimen=parse_regimen("100 mg oral into A_gut at 1.3 h every 8 h x3"),
-                   end=24, points=250, outputs=["[C]"], integrator=TIGHT)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("100 mg oral into A_gut at 1.3 h every 8 h x3"),
+        end=24,
+        points=250,
+        outputs=["[C]"],
+        integrator=TIGHT,
+    )
     t = res.frame["time"].to_numpy()
     ref = sum(bateman(t, 100.0, td) for td in (1.3, 9.3, 17.3))
     assert not np.isin([1.3, 9.3, 17.3], t).any()
@@ -85,8 +105,14 @@ def test_repeated_doses_superpose_and_land_off_grid(compiled) -> None:  # type: 
 
 
 def test_iv_bolus_row_at_dose_time_is_post_dose(compiled) -> None:  # type: ignore[no-untyped-def]
-    res = simulate(compiled, regimen=parse_regimen("50 mg iv into C at 2 h"), end=10, points=11,
-                   outputs=["[C]", "C"], integrator=TIGHT)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("50 mg iv into C at 2 h"),
+        end=10,
+        points=11,
+        outputs=["[C]", "C"],
+        integrator=TIGHT,
+    )
     f = res.frame.set_index("time")
     assert f.loc[1.0, "[C]"] == 0.0
     assert f.loc[2.0, "[C]"] == pytest.approx(50.0 / V, rel=1e-9)
@@ -98,8 +124,14 @@ def test_iv_bolus_row_at_dose_time_is_post_dose(compiled) -> None:  # type: igno
 def test_zero_order_infusion_matches_closed_form() -> None:
     model = add_infusion_inputs(parse_model(ONE_CPT, fmt="antimony"), ["C"])
     compiled = compile_model(model)
-    res = simulate(compiled, regimen=parse_regimen("60 mg infusion into C over 2 h at 1 h"), end=12,
-                   points=121, outputs=["[C]"], integrator=TIGHT)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("60 mg infusion into C over 2 h at 1 h"),
+        end=12,
+        points=121,
+        outputs=["[C]"],
+        integrator=TIGHT,
+    )
     t = res.frame["time"].to_numpy()
     rate, t0, t1 = 30.0, 1.0, 3.0
     during = rate / (K * V) * (1 - np.exp(-K * np.clip(t - t0, 0, t1 - t0)))
@@ -109,16 +141,35 @@ def test_zero_order_infusion_matches_closed_form() -> None:
 
 def test_dose_in_mmol_converts_with_molecular_weight(compiled) -> None:  # type: ignore[no-untyped-def]
     mw = 180.16  # g/mol
-    res = simulate(compiled, regimen=parse_regimen("0.5 mmol iv into C"), end=1, points=2,
-                   outputs=["C"], molecular_weight=f"{mw} g/mol", integrator=TIGHT)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("0.5 mmol iv into C"),
+        end=1,
+        points=2,
+        outputs=["C"],
+        molecular_weight=f"{mw} g/mol",
+        integrator=TIGHT,
+    )
     assert res.frame["C"].iloc[0] == pytest.approx(0.5 * mw, rel=1e-12)  # mg
 
 
 def test_parameters_reset_between_runs_and_initial_assignments_follow(compiled) -> None:  # type: ignore[no-untyped-def]
     regimen = parse_regimen("50 mg iv into C")
-    base = simulate(compiled, regimen=regimen, end=4, points=5, outputs=["[C]", "central"], integrator=TIGHT)
-    bigger = simulate(compiled, {"V": 2 * V}, regimen, end=4, points=5, outputs=["[C]", "central"], integrator=TIGHT)
-    again = simulate(compiled, regimen=regimen, end=4, points=5, outputs=["[C]", "central"], integrator=TIGHT)
+    base = simulate(
+        compiled, regimen=regimen, end=4, points=5, outputs=["[C]", "central"], integrator=TIGHT
+    )
+    bigger = simulate(
+        compiled,
+        {"V": 2 * V},
+        regimen,
+        end=4,
+        points=5,
+        outputs=["[C]", "central"],
+        integrator=TIGHT,
+    )
+    again = simulate(
+        compiled, regimen=regimen, end=4, points=5, outputs=["[C]", "central"], integrator=TIGHT
+    )
     # central = V is an initial assignment: setting V must move the compartment, halving [C]
     assert bigger.frame["central"].iloc[0] == pytest.approx(2 * V)
     np.testing.assert_allclose(bigger.frame["[C]"], base.frame["[C]"] / 2, rtol=1e-9)
@@ -128,7 +179,7 @@ def test_parameters_reset_between_runs_and_initial_assignments_follow(compiled) 
 
 
 def test_unknown_output_and_parameter_ids_are_named(compiled) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(SimulationError, match="'Cx' is not an id.*did you mean C"):
+    with pytest.raises(SimulationError, match=r"'Cx' is not an id.*did you mean C"):
         simulate(compiled, end=1, points=2, outputs=["Cx"])
     with pytest.raises(SimulationError, match="'kk' is not a settable"):
         simulate(compiled, {"kk": 1.0}, end=1, points=2)
@@ -144,8 +195,22 @@ def test_infusion_without_prepared_input_is_refused(compiled) -> None:  # type: 
 def test_failed_run_reports_status_instead_of_nan(compiled) -> None:  # type: ignore[no-untyped-def]
     from sbmltwin.engine import Status
 
-    res = simulate(compiled, {"k": -50.0, "ka": 80.0}, parse_regimen("1e300 mg iv into C"), end=48,
-                   points=5, outputs=["[C]"], throw=False)
+    res = simulate(
+        compiled,
+        {"k": -50.0, "ka": 80.0},
+        parse_regimen("1e300 mg iv into C"),
+        end=48,
+        points=5,
+        outputs=["[C]"],
+        throw=False,
+    )
     assert res.status is Status.FAILED and res.message
     with pytest.raises(SimulationError):
-        simulate(compiled, {"k": -50.0, "ka": 80.0}, parse_regimen("1e300 mg iv into C"), end=48, points=5, outputs=["[C]"])
+        simulate(
+            compiled,
+            {"k": -50.0, "ka": 80.0},
+            parse_regimen("1e300 mg iv into C"),
+            end=48,
+            points=5,
+            outputs=["[C]"],
+        )

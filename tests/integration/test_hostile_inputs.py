@@ -44,8 +44,12 @@ def _run(args: list[str]) -> tuple[int, str, float, int]:
         resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
 
     start = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-m", "sbmltwin", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, preexec_fn=limit)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sbmltwin", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=limit,
+    )
     try:
         _out, err = proc.communicate(timeout=10)
     except subprocess.TimeoutExpired:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from pathlib import Path
 
@@ -52,8 +51,13 @@ def test_antimony_string_lists_elements_with_units() -> None:
     assert m.model_id == "tiny" and (m.level, m.version) == (3, 2)
     assert m.sha256 == hashlib.sha256(m.sbml.encode()).hexdigest()
     kinds = {(e.kind, e.sid) for e in m.elements}
-    assert {("compartment", "cell"), ("species", "S"), ("parameter", "k"), ("reaction", "J0"),
-            ("rule", "total")} <= kinds
+    assert {
+        ("compartment", "cell"),
+        ("species", "S"),
+        ("parameter", "k"),
+        ("reaction", "J0"),
+        ("rule", "total"),
+    } <= kinds
     assert any(e.kind == "event" for e in m.elements)
     assert m.units["S"].text == "µmol" and m.concentration_units["S"].text == "µmol/l"
     assert m.units["k"].text == "1/min" and m.time_unit.text == "min"
@@ -74,7 +78,11 @@ def test_sbml_file_and_string_agree(tmp_path: Path) -> None:
 def test_level2_defaults_are_the_specification_units(data_dir: Path) -> None:
     m = load_model(data_dir / "hostile" / "ok_l2v4.xml")
     assert m.level == 2
-    assert (m.units["substance"].text, m.units["volume"].text, m.time_unit.text) == ("mol", "l", "s")
+    assert (m.units["substance"].text, m.units["volume"].text, m.time_unit.text) == (
+        "mol",
+        "l",
+        "s",
+    )
 
 
 def test_level3_without_units_leaves_them_undeclared() -> None:
@@ -89,7 +97,9 @@ def test_omex_master_file_is_loaded(tmp_path: Path) -> None:
         '<content location="./models/other.xml" format="http://identifiers.org/combine.specifications/sbml.level-3.version-2"/>\n'
         '<content location="./models/tiny.xml" format="http://identifiers.org/combine.specifications/sbml" master="true"/>'
     )
-    archive = _omex(tmp_path / "a.omex", {"models/tiny.xml": sbml, "models/other.xml": other}, entries)
+    archive = _omex(
+        tmp_path / "a.omex", {"models/tiny.xml": sbml, "models/other.xml": other}, entries
+    )
     m = load_model(archive)
     assert m.model_id == "tiny"
     assert m.source.endswith("a.omex!models/tiny.xml")

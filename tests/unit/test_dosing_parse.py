@@ -49,10 +49,16 @@ def test_bad_quantity_in_a_dose_is_a_unit_error() -> None:
         parse_dose("100 mg oral at noon")
 
 
-amounts = st.builds(lambda v, u: f"{v:g} {u}", st.floats(0.001, 1e4), st.sampled_from(["mg", "µmol", "g", "ug"]))
-times = st.builds(lambda v, u: f"{v:g} {u}", st.floats(0, 500), st.sampled_from(["h", "min", "day"]))
+amounts = st.builds(
+    lambda v, u: f"{v:g} {u}", st.floats(0.001, 1e4), st.sampled_from(["mg", "µmol", "g", "ug"])
+)
+times = st.builds(
+    lambda v, u: f"{v:g} {u}", st.floats(0, 500), st.sampled_from(["h", "min", "day"])
+)
 sids = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,12}", fullmatch=True).filter(
-    lambda s: s.lower() not in {"into", "over", "at", "every", "oral", "po", "iv", "bolus", "infusion"}
+    lambda s: (
+        s.lower() not in {"into", "over", "at", "every", "oral", "po", "iv", "bolus", "infusion"}
+    )
 )
 
 

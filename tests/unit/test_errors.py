@@ -26,7 +26,12 @@ def test_pickle_round_trip_keeps_fields(cls: type[E.SbmlTwinError]) -> None:
     err = cls("bad thing", where="model.xml", hint="do this", issues=(issue,))
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is cls
-    assert (back.what, back.where, back.hint, back.issues) == ("bad thing", "model.xml", "do this", (issue,))
+    assert (back.what, back.where, back.hint, back.issues) == (
+        "bad thing",
+        "model.xml",
+        "do this",
+        (issue,),
+    )
     assert str(back) == "model.xml: bad thing. Hint: do this"
 
 

@@ -19,12 +19,16 @@ HOUR = ModelUnit("h", "3600 second")
 
 def test_dose_mg_to_umol_with_molecular_weight_is_exact() -> None:
     # 30 mg of dextromethorphan (MW 271.40 g/mol, free base) = 30e-3 / 271.40 mol.
-    got = to_model_units(parse_quantity("30 mg"), ModelUnit("µmol", "1 umol"), molecular_weight="271.40 g/mol")
+    got = to_model_units(
+        parse_quantity("30 mg"), ModelUnit("µmol", "1 umol"), molecular_weight="271.40 g/mol"
+    )
     assert got == pytest.approx(30e-3 / 271.40 * 1e6, rel=1e-15)
 
 
 def test_amount_to_mass_goes_the_other_way() -> None:
-    got = to_model_units(parse_quantity("2 mmol"), ModelUnit("mg", "1 mg"), molecular_weight="180.16 g/mol")
+    got = to_model_units(
+        parse_quantity("2 mmol"), ModelUnit("mg", "1 mg"), molecular_weight="180.16 g/mol"
+    )
     assert got == pytest.approx(2 * 180.16, rel=1e-15)
 
 
@@ -93,20 +97,32 @@ def _definition(*units: tuple[int, float, int, float]) -> tuple[object, object]:
 @pytest.mark.parametrize(
     ("units", "text", "si_value"),
     [
-        ([(libsbml.UNIT_KIND_GRAM, 1, -3, 1), (libsbml.UNIT_KIND_LITRE, -1, 0, 1)], "mg/l", 1e-6 / 1e-3),  # kg/m^3
+        (
+            [(libsbml.UNIT_KIND_GRAM, 1, -3, 1), (libsbml.UNIT_KIND_LITRE, -1, 0, 1)],
+            "mg/l",
+            1e-6 / 1e-3,
+        ),  # kg/m^3
         ([(libsbml.UNIT_KIND_SECOND, 1, 0, 3600)], "h", 3600.0),
         ([(libsbml.UNIT_KIND_SECOND, -1, 0, 3600)], "1/h", 1 / 3600),
         ([(libsbml.UNIT_KIND_MOLE, 1, -6, 1)], "µmol", 1e-6),
-        ([(libsbml.UNIT_KIND_LITRE, 1, 0, 1), (libsbml.UNIT_KIND_SECOND, -1, 0, 60)], "l/min", 1e-3 / 60),
+        (
+            [(libsbml.UNIT_KIND_LITRE, 1, 0, 1), (libsbml.UNIT_KIND_SECOND, -1, 0, 60)],
+            "l/min",
+            1e-3 / 60,
+        ),
     ],
 )
-def test_unit_definitions_to_pint(units: list[tuple[int, float, int, float]], text: str, si_value: float) -> None:
+def test_unit_definitions_to_pint(
+    units: list[tuple[int, float, int, float]], text: str, si_value: float
+) -> None:
     _doc, ud = _definition(*units)
     unit = unit_from_definition(ud)
     assert unit.text == text
     assert unit.quantity().to_base_units().magnitude == pytest.approx(si_value, rel=1e-12)
     # the display text is itself a pint unit expression of the same size
-    assert parse_quantity(f"1 {text}").to_base_units().magnitude == pytest.approx(si_value, rel=1e-12)
+    assert parse_quantity(f"1 {text}").to_base_units().magnitude == pytest.approx(
+        si_value, rel=1e-12
+    )
 
 
 finite = st.floats(min_value=1e-12, max_value=1e12, allow_nan=False, allow_infinity=False)
