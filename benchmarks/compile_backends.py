@@ -239,7 +239,7 @@ def antimony_to_sbml(ant: str) -> str:
     if antimony.loadAntimonyString(ant) < 0:
         raise RuntimeError(f"Antimony error: {antimony.getLastError()}")
     module = antimony.getMainModuleName()
-    sbml = antimony.getSBMLString(module)
+    sbml: str = antimony.getSBMLString(module)
     if not sbml:
         raise RuntimeError(f"Antimony produced no SBML: {antimony.getLastError()}")
     return sbml
@@ -338,7 +338,8 @@ def spawn_worker(job: dict[str, Any]) -> dict[str, Any]:
     )
     for line in reversed(proc.stdout.splitlines()):
         if line.startswith(RESULT_MARKER):
-            return json.loads(line[len(RESULT_MARKER) :])
+            result: dict[str, Any] = json.loads(line[len(RESULT_MARKER) :])
+            return result
     raise RuntimeError(
         f"{job['kind']} worker failed (rc={proc.returncode}):\n{proc.stderr[-2000:]}"
     )

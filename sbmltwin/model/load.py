@@ -117,7 +117,7 @@ def _antimony_to_sbml(text: str, *, where: str) -> str:
     antimony.clearPreviousLoads()
     try:
         if antimony.loadAntimonyString(text) < 0:
-            message = " ".join((antimony.getLastError() or "unknown Antimony error").split())
+            message = " ".join(_antimony_error(antimony).split())
             raise ModelLoadError(
                 f"Antimony error: {message[:400]}",
                 where=where,
@@ -130,6 +130,14 @@ def _antimony_to_sbml(text: str, *, where: str) -> str:
         return str(sbml)
     finally:
         antimony.clearPreviousLoads()
+
+
+def _antimony_error(antimony: Any) -> str:
+    try:
+        return str(antimony.getLastError() or "unknown Antimony error")
+    except UnicodeDecodeError:
+        # Antimony can cut its message inside a multi-byte character (found by the fuzz test)
+        return "Antimony could not parse the text (its error message was not valid UTF-8)"
 
 
 def _read_sbml(sbml: str, *, where: str) -> Any:

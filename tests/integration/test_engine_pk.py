@@ -214,3 +214,38 @@ def test_failed_run_reports_status_instead_of_nan(compiled) -> None:  # type: ig
             points=5,
             outputs=["[C]"],
         )
+
+
+def test_bolus_into_a_parameter_with_a_rate_rule() -> None:
+    # dA/dt = -k·A as a rate rule on a parameter: a 10-unit bolus at t=1 decays as 10·e^{-k(t-1)}
+    model = parse_model(
+        "model p\n  A = 0\n  A' = -k * A\n  k = 0.5\nend",
+        fmt="antimony",
+    )
+    res = simulate(
+        compile_model(model),
+        regimen=parse_regimen("10 iv into A at 1"),
+        end=5,
+        points=6,
+        outputs=["A"],
+        integrator=TIGHT,
+    )
+    expected = np.where(res.frame["time"] < 1, 0.0, 10 * np.exp(-0.5 * (res.frame["time"] - 1)))
+    np.testing.assert_allclose(res.frame["A"], expected, rtol=1e-8, atol=1e-12)
+
+
+def test_dose_after_start_only_and_start_offset(compiled) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SimulationError, match="before the simulation start"):
+        simulate(compiled, regimen=parse_regimen("1 mg iv into C at 1 h"), start=2, end=4, points=3)
+    res = simulate(
+        compiled,
+        regimen=parse_regimen("50 mg iv into C at 2 h"),
+        start=2,
+        end=4,
+        points=3,
+        outputs=["[C]"],
+        integrator=TIGHT,
+    )
+    np.testing.assert_allclose(
+        res.frame["[C]"], 50 / V * np.exp(-K * np.array([0.0, 1.0, 2.0])), rtol=1e-8
+    )
