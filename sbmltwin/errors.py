@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "BindingError",
     "DosingError",
+    "GenotypeError",
     "InputSafetyError",
     "Issue",
     "ModelCheckError",
     "ModelLoadError",
+    "ProfileError",
     "SbmlTwinError",
     "Severity",
     "SimulationError",
@@ -117,3 +120,18 @@ class DosingError(SbmlTwinError, ValueError):
 
 class SimulationError(SbmlTwinError):
     """libroadrunner failed to compile or integrate a model, or a selection is unknown."""
+
+
+class GenotypeError(SbmlTwinError, ValueError):
+    """A diplotype, allele, gene, phenotype or activity score that cannot be read or scored."""
+
+
+class ProfileError(SbmlTwinError, ValueError):
+    """A twin profile with an unknown key or an impossible value."""
+
+
+class BindingError(SbmlTwinError, KeyError):
+    """A bindings file that names an id the model lacks, a unit that does not fit, or a bad law."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return SbmlTwinError.__str__(self)

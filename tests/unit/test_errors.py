@@ -17,6 +17,9 @@ ERROR_CLASSES = [
     E.UnitError,
     E.DosingError,
     E.SimulationError,
+    E.GenotypeError,
+    E.ProfileError,
+    E.BindingError,
 ]
 
 
