@@ -203,6 +203,18 @@ def _time_arg(text: str, unit: ModelUnit, option: str) -> float:
     help="CSV file (headers carry units); '-' for stdout.",
 )
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot here.")
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False),
+    help="Twin profile (TOML/JSON): simulate this twin (needs --bindings).",
+)
+@click.option(
+    "--bindings",
+    "bindings_path",
+    type=click.Path(dir_okay=False),
+    help="Bindings (TOML): which ids the profile drives; also default dose targets.",
+)
 def simulate(
     model_ref: str,
     end_text: str,
@@ -219,6 +231,8 @@ def simulate(
     opt: str,
     output: str,
     plot: str | None,
+    profile_path: str | None,
+    bindings_path: str | None,
 ) -> None:
     """Check, compile and simulate MODEL; write a CSV whose headers carry units.
 
@@ -226,6 +240,8 @@ def simulate(
     Example (the shipped theophylline model, 320 mg twice a day for two days):
       sbmltwin simulate example:theophylline_oral --end 48h --points 481 \\
         --dose "320 mg oral into A_gut at 0h every 12h x4" -o theo.csv --plot theo.png
+
+    With --profile and --bindings the run is that twin's (see 'sbmltwin personalize').
     """
     from sbmltwin.engine import (
         CompileSettings,
@@ -240,6 +256,23 @@ def simulate(
 
     model = _load(model_ref)
     require_simulatable(model)
+    params: dict[str, float] = {}
+    default_target: str | dict[str, str] | None = target
+    if (profile_path is None) != (bindings_path is None):
+        raise click.UsageError("--profile and --bindings go together")
+    if profile_path is not None and bindings_path is not None:
+        from sbmltwin.personalize import load_bindings, load_profile, personalize
+
+        bindings = load_bindings(bindings_path)
+        pset = personalize(model, load_profile(profile_path), bindings)
+        params = pset.as_dict()
+        click.echo(pset.explain(), err=True)
+        if target is None and bindings.dosing:
+            default_target = bindings.dose_targets()
+        if mw is None:
+            mw = next(
+                (d.molecular_weight for d in bindings.dosing.values() if d.molecular_weight), None
+            )
     tunit = model.time_unit
     if time_unit is not None:
         if model.time_unit.declared:
@@ -253,18 +286,19 @@ def simulate(
     start = _time_arg(start_text, tunit, "--start")
     end = _time_arg(end_text, tunit, "--end")
     regimen = parse_regimen(doses)
-    model = add_infusion_inputs(model, regimen.infusion_targets(target))
+    model = add_infusion_inputs(model, regimen.infusion_targets(default_target))
     outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
     compiled = compile_model(model, CompileSettings(backend=backend, optimization=opt))  # type: ignore[arg-type]
     result = run(
         compiled,
+        params,
         regimen=regimen,
         start=start,
         end=end,
         points=points,
         outputs=outputs,
         integrator=IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
-        default_target=target,
+        default_target=default_target,
         molecular_weight=mw,
         time_unit=tunit,
     )
@@ -282,6 +316,124 @@ def simulate(
 
         plot_result(result, plot, title=model.model_id)
         click.echo(f"wrote {plot}", err=True)
+
+
+@cli.command()
+@click.argument("gene")
+@click.argument("diplotypes", nargs=-1)
+@click.option(
+    "--input",
+    "input_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File with one diplotype per line ('-' for stdin; '#' starts a comment).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["tsv", "json"]), default="tsv", show_default=True
+)
+def genotype(gene: str, diplotypes: tuple[str, ...], input_file: str | None, fmt: str) -> None:
+    """Activity score and phenotype of GENE DIPLOTYPE... from the packaged CPIC tables.
+
+    \b
+    Example:
+      sbmltwin genotype CYP2D6 "*1/*4" "*1/*1x2" "*4/*36+*10"
+    """
+    import json
+
+    from sbmltwin.pgx import call_genotype
+
+    items = [(f"argument {i + 1}", d) for i, d in enumerate(diplotypes)]
+    if input_file is not None:
+        with click.open_file(input_file, encoding="utf-8") as stream:
+            lines = stream.read().splitlines()
+        items += [
+            (f"{input_file} line {n}", line.strip())
+            for n, line in enumerate(lines, 1)
+            if line.strip() and not line.lstrip().startswith("#")
+        ]
+    if not items:
+        raise click.UsageError("give DIPLOTYPE arguments or --input FILE")
+    rows = []
+    for where, text in items:
+        try:
+            call = call_genotype(gene, text)
+        except SbmlTwinError as err:
+            err.where = f"{where}: {err.where}" if err.where else where
+            raise
+        rows.append(
+            {
+                "gene": call.gene,
+                "diplotype": call.diplotype,
+                "activity_score": call.activity_score,
+                "phenotype": call.phenotype.value,
+                "table_version": call.table_version,
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    click.echo("\t".join(rows[0]))
+    for row in rows:
+        cells = (
+            "" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row.values()
+        )
+        click.echo("\t".join(cells))
+
+
+@cli.command()
+@click.argument("model_ref", metavar="[MODEL]", required=False)
+@click.option(
+    "--profile",
+    "profile_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Twin profile (TOML/JSON).",
+)
+@click.option(
+    "--bindings",
+    "bindings_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Bindings (TOML).",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the personalized SBML here."
+)
+@click.option("--explain", is_flag=True, help="Show the reason chain of every change.")
+def personalize(
+    model_ref: str | None, profile_path: str, bindings_path: str, output: str | None, explain: bool
+) -> None:
+    """The parameter changes that make MODEL into the twin of --profile.
+
+    MODEL may be left out when the bindings name it ([model] sbml = "...").
+    Without --explain: one tab-separated line per change (id, old, new, unit).
+
+    \b
+    Example (files from the README's personalization section):
+      sbmltwin personalize example:theophylline_oral --profile twin.toml \
+        --bindings bindings.toml --explain -o twin.xml
+    """
+    from sbmltwin.personalize import inject, load_bindings, load_profile
+    from sbmltwin.personalize import personalize as make_twin
+
+    bindings = load_bindings(bindings_path)
+    if model_ref is None:
+        if bindings.model_path is None:
+            raise click.UsageError('give MODEL, or name it in the bindings ([model] sbml = "...")')
+        model_ref = str(bindings.model_path)
+    model = _load(model_ref)
+    profile = load_profile(profile_path)
+    pset = make_twin(model, profile, bindings)
+    if explain:
+        click.echo(pset.explain())
+    else:
+        for c in pset.changes:
+            click.echo(f"{c.sid}\t{c.old:.6g}\t{c.new:.6g}\t{c.unit}")
+    if output:
+        twin = inject(model, pset, profile=profile, bindings=bindings)
+        require_simulatable(twin)
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(twin.sbml, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

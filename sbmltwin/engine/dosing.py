@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libsbml
@@ -103,9 +103,20 @@ class Regimen:
     def __str__(self) -> str:
         return "; ".join(str(d) for d in self.doses)
 
-    def infusion_targets(self, default_target: str | None = None) -> tuple[str, ...]:
-        targets = {d.target or default_target for d in self.doses if d.route is Route.INFUSION}
+    def infusion_targets(
+        self, default_target: str | Mapping[str, str] | None = None
+    ) -> tuple[str, ...]:
+        targets = {_target(d, default_target) for d in self.doses if d.route is Route.INFUSION}
         return tuple(sorted(t for t in targets if t))
+
+
+def _target(dose: Dose, default: str | Mapping[str, str] | None) -> str | None:
+    """The dose's own target, else the default (one id, or one per route name)."""
+    if dose.target is not None:
+        return dose.target
+    if isinstance(default, Mapping):
+        return default.get(dose.route.value)
+    return default
 
 
 _CLAUSE = re.compile(r"\s+(into|over|at|every)\s+", re.IGNORECASE)
@@ -205,7 +216,7 @@ def resolve_regimen(
     regimen: Regimen,
     model: Model,
     *,
-    default_target: str | None = None,
+    default_target: str | Mapping[str, str] | None = None,
     molecular_weight: str | None = None,
     time_unit: ModelUnit | None = None,
     where: str = "--dose",
@@ -214,12 +225,13 @@ def resolve_regimen(
 
     Amounts convert to the target's unit (species: its substance unit; mass ↔ substance with
     ``molecular_weight``); times to the model's time unit (or ``time_unit`` when the model
-    declares none).
+    declares none). ``default_target`` is one id, or a mapping from route name (``oral``,
+    ``iv``, ``infusion``) to id, for doses without ``into SID``.
     """
     tunit = time_unit or model.time_unit
     events: list[DoseEvent] = []
     for dose in regimen.doses:
-        target = dose.target or default_target
+        target = _target(dose, default_target)
         if target is None:
             raise DosingError(
                 f"dose '{dose}' names no target",

@@ -133,7 +133,7 @@ def simulate(
     start: float = 0.0,
     outputs: Sequence[str] | None = None,
     integrator: IntegratorSettings | None = None,
-    default_target: str | None = None,
+    default_target: str | Mapping[str, str] | None = None,
     molecular_weight: str | None = None,
     time_unit: ModelUnit | None = None,
     throw: bool = True,

@@ -80,7 +80,9 @@ def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -
             "run 'sbmltwin check' for the full list",
             issues=tuple(unsupported),
         )
-    errors = [i for i in found if i.severity is Severity.ERROR]
+    # Unit inconsistencies do not change the numbers a simulator computes: they stay visible
+    # (check lists them, simulate returns them as warnings) but do not block a run.
+    errors = [i for i in found if i.severity is Severity.ERROR and not _is_units(i)]
     if errors:
         first = errors[0]
         line = f"line {first.line}: " if first.line else ""
@@ -91,7 +93,11 @@ def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -
             hint="run 'sbmltwin check' for the full list and fix the SBML",
             issues=tuple(errors),
         )
-    return tuple(i for i in found if i.severity is not Severity.ERROR)
+    return tuple(i for i in found if i.severity is not Severity.ERROR or _is_units(i))
+
+
+def _is_units(issue: Issue) -> bool:
+    return "unit consistency" in issue.category.lower()
 
 
 def _walk(ast: Any) -> Iterator[Any]:
@@ -171,9 +177,12 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
     constant -= {r.getVariable() for r in m.getListOfRules()}
     functions = {fd.getId() for fd in m.getListOfFunctionDefinitions()}
     delay_seen: set[str] = set()
+    referenced: set[str] = set()
     for sid, ast in _maths(m):
         for node in _walk(ast):
             node_type = node.getType()
+            if node_type == libsbml.AST_NAME:
+                referenced.add(node.getName())
             if (
                 node_type == libsbml.AST_FUNCTION_FACTORIAL
                 and sid not in functions
@@ -209,6 +218,7 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
                     sid,
                 )
 
+    occupied = {s.getCompartment() for s in m.getListOfSpecies()}
     set_by_math = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
     set_by_math |= {r.getVariable() for r in m.getListOfRules() if r.isAssignment()}
     for collection, getter in (
@@ -219,10 +229,12 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
             value = getattr(el, getter)()
             is_set = el.isSetValue() if getter == "getValue" else el.isSetSize()
             if is_set and not math.isfinite(value) and el.getId() not in set_by_math:
+                used = el.getId() in referenced or el.getId() in occupied
                 add(
-                    Severity.ERROR,
+                    Severity.ERROR if used else Severity.WARNING,
                     "NonFiniteValue",
-                    f"has the value {value}, which no initial assignment or rule replaces",
+                    f"has the value {value}, which no initial assignment or rule replaces"
+                    + ("" if used else " (no equation uses it)"),
                     el.getId(),
                 )
     for s in m.getListOfSpecies():
