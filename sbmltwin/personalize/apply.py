@@ -9,19 +9,19 @@ dependent initial assignments are re-evaluated) or written into SBML by :func:`i
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from xml.sax.saxutils import escape
 
 import libsbml
 
-from sbmltwin.errors import BindingError, GenotypeError, ProfileError
+from sbmltwin.errors import BindingError, ProfileError
 from sbmltwin.model import Model, parse_model
 from sbmltwin.personalize.bindings import COVARIATES, Binding, Bindings, Law, validate_bindings
 from sbmltwin.personalize.profile import TwinProfile
 from sbmltwin.pgx import GeneCall, reference_activity_score
 from sbmltwin.physiology import (
+    HepaticScaling,
     allometric_factor,
     bmi,
     bsa_dubois,
@@ -78,42 +78,45 @@ class ParameterSet:
         )
 
 
-def _covariate_values(profile: TwinProfile) -> dict[str, tuple[float, str]]:
-    """Covariate name → (value, reason text) for every covariate the profile allows."""
-    out: dict[str, tuple[float, str]] = {}
-    if profile.weight_kg is not None:
-        out["weight"] = (profile.weight_kg, f"weight {profile.weight_kg:.4g} kg")
-    if profile.height_cm is not None:
-        out["height"] = (profile.height_cm, f"height {profile.height_cm:.4g} cm")
-    if profile.age_years is not None:
-        out["age"] = (profile.age_years, f"age {profile.age_years:.4g} y")
-    w, h, sex, age, scr = (
-        profile.weight_kg,
-        profile.height_cm,
-        profile.sex,
-        profile.age_years,
-        profile.serum_creatinine_mg_dl,
-    )
-    if w is not None and h is not None:
+def _covariate(name: str, p: TwinProfile) -> tuple[float, str] | None:
+    """(value, reason) of one covariate, or None when the profile lacks what it needs.
+
+    Computed on demand, so a covariate no binding uses can never fail a twin (the adult-only
+    renal formulas refuse children, for example).
+    """
+    w, h, sex, age, scr = p.weight_kg, p.height_cm, p.sex, p.age_years, p.serum_creatinine_mg_dl
+    if name == "weight":
+        return None if w is None else (w, f"weight {w:.4g} kg")
+    if name == "height":
+        return None if h is None else (h, f"height {h:.4g} cm")
+    if name == "age":
+        return None if age is None else (age, f"age {age:.4g} y")
+    if w is None or h is None:
+        if name in ("bsa", "bmi", "lean_body_weight", "egfr_absolute"):
+            return None
+    if name == "bsa" and w is not None and h is not None:
         bsa = bsa_dubois(w, h)
-        out["bsa"] = (bsa, f"BSA (DuBois) {bsa:.3f} m² from {w:.4g} kg, {h:.4g} cm")
-        out["bmi"] = (bmi(w, h), f"BMI {bmi(w, h):.3g} kg/m²")
-        if sex is not None:
-            lbw = lean_body_weight_janmahasatian(w, h, sex)
-            out["lean_body_weight"] = (lbw, f"lean body weight (Janmahasatian) {lbw:.3g} kg")
-    if scr is not None and age is not None and sex is not None:
+        return bsa, f"BSA (DuBois) {bsa:.3f} m² from {w:.4g} kg, {h:.4g} cm"
+    if name == "bmi" and w is not None and h is not None:
+        return bmi(w, h), f"BMI {bmi(w, h):.3g} kg/m²"
+    if name == "lean_body_weight" and w is not None and h is not None:
+        if sex is None:
+            return None
+        lbw = lean_body_weight_janmahasatian(w, h, sex)
+        return lbw, f"lean body weight (Janmahasatian) {lbw:.3g} kg"
+    if scr is None or age is None or sex is None:
+        return None
+    renal = f"Scr {scr:.3g} mg/dL, {age:.3g} y, {sex.value}"
+    if name == "egfr":
         egfr = egfr_ckd_epi_2021(scr, age, sex)
-        out["egfr"] = (
-            egfr,
-            f"eGFR (CKD-EPI 2021) {egfr:.3g} mL/min/1.73 m² from Scr {scr:.3g} mg/dL",
-        )
-        if "bsa" in out:
-            absolute = egfr_absolute(egfr, out["bsa"][0])
-            out["egfr_absolute"] = (absolute, f"eGFR {absolute:.3g} mL/min (de-indexed by BSA)")
-        if w is not None:
-            crcl = crcl_cockcroft_gault(scr, age, w, sex)
-            out["crcl"] = (crcl, f"CrCl (Cockcroft–Gault) {crcl:.3g} mL/min")
-    return out
+        return egfr, f"eGFR (CKD-EPI 2021) {egfr:.3g} mL/min/1.73 m² from {renal}"
+    if name == "egfr_absolute" and w is not None and h is not None:
+        absolute = egfr_absolute(egfr_ckd_epi_2021(scr, age, sex), bsa_dubois(w, h))
+        return absolute, f"eGFR {absolute:.3g} mL/min (CKD-EPI 2021 × DuBois BSA/1.73) from {renal}"
+    if name == "crcl" and w is not None:
+        crcl = crcl_cockcroft_gault(scr, age, w, sex)
+        return crcl, f"CrCl (Cockcroft–Gault) {crcl:.3g} mL/min from {renal}, {w:.4g} kg"
+    return None
 
 
 def _gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
@@ -148,10 +151,7 @@ def _gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
     return value, f"f = (AS/{ref:g})^{b.exponent:g} = {value:.4g}"
 
 
-def _covariate_value(
-    b: Binding, covs: Mapping[str, tuple[float, str]], unit: ModelUnit
-) -> tuple[float, str]:
-    value, why = covs[b.name]
+def _covariate_value(b: Binding, value: float, why: str, unit: ModelUnit) -> tuple[float, str]:
     quantity = parse_quantity(f"{value!r} {COVARIATES[b.name]}")
     if b.law is Law.VALUE:
         target = unit if unit.declared else ModelUnit(b.unit or "", f"1 {b.unit}")
@@ -170,14 +170,13 @@ def personalize(model: Model, profile: TwinProfile, bindings: Bindings) -> Param
     """The parameter changes that make ``model`` into ``profile``'s twin, with reasons."""
     validate_bindings(bindings, model)
     values = {e.sid: e.value for e in model.elements if e.kind in ("parameter", "compartment")}
-    covs = _covariate_values(profile)
     sets: dict[str, tuple[float, str]] = {}
     scales: dict[str, list[tuple[float, str]]] = {}
     versions: dict[str, str] = {}
 
     for b in bindings.bindings:
         unit = model.units.get(b.parameter, ModelUnit.undeclared())
-        result = _one(b, profile, covs, unit, versions)
+        result = _one(b, profile, unit, versions)
         if result is None:
             continue
         value, reason = result
@@ -214,7 +213,6 @@ def personalize(model: Model, profile: TwinProfile, bindings: Bindings) -> Param
 def _one(
     b: Binding,
     profile: TwinProfile,
-    covs: Mapping[str, tuple[float, str]],
     unit: ModelUnit,
     versions: dict[str, str],
 ) -> tuple[float, str] | None:
@@ -235,10 +233,11 @@ def _one(
         factor, why = _gene_factor(b, call)
         return factor, f"{call.reason()} → {why}"
     if b.section == "covariates":
-        if b.name not in covs:
+        found = _covariate(b.name, profile)
+        if found is None:
             missing(b.name)
             return None
-        return _covariate_value(b, covs, unit)
+        return _covariate_value(b, *found, unit)
     # conditions: child_pugh
     if profile.child_pugh is None:
         return None
@@ -247,14 +246,33 @@ def _one(
     return factor, f"Child-Pugh {profile.child_pugh} → {b.factor} × {factor:.4g}"
 
 
-def _child_pugh_factor(scaling: Any, name: str, b: Binding) -> float:
-    getter: Callable[[str], float] | None = getattr(scaling, "factor", None)
-    try:
-        if getter is not None:
-            return float(getter(name))
-        return float(getattr(scaling, name.lower()))
-    except (AttributeError, KeyError, ProfileError, GenotypeError) as err:
-        raise BindingError(f"Child-Pugh table has no factor {name!r}", where=b.key) from err
+_HEPATIC_FIELDS = (
+    "functional_liver_volume",
+    "portal_blood_flow",
+    "hepatic_arterial_blood_flow",
+    "hepatic_blood_flow",
+    "albumin",
+    "alpha1_acid_glycoprotein",
+    "renal_blood_flow",
+    "gfr",
+    "cardiac_index",
+)
+
+
+def _child_pugh_factor(scaling: HepaticScaling, name: str, b: Binding) -> float:
+    """A CYP's whole-liver capacity (``CYP3A4``), or one of the table's other factors."""
+    if name.upper().startswith("CYP"):
+        try:
+            return scaling.cyp_capacity(name.upper())
+        except ProfileError as err:
+            raise BindingError(err.what, where=b.key, hint=err.hint) from None
+    if name not in _HEPATIC_FIELDS:
+        raise BindingError(
+            f"Child-Pugh table has no factor {name!r}",
+            where=b.key,
+            hint=f"use a CYP (e.g. CYP3A4) or one of {', '.join(_HEPATIC_FIELDS)}",
+        )
+    return float(getattr(scaling, name))
 
 
 def _ok(code: int, what: str) -> None:

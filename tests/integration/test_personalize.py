@@ -79,7 +79,7 @@ def test_reason_chain_names_genotype_score_phenotype_and_factor(model, bindings)
     reason = change["f_cyp2d6"].reason
     assert re.search(r"CYP2D6 \*1/\*4 → AS 1(\.0)? .*→ (IM|Intermediate Metabolizer)", reason), reason
     assert "f_cyp2d6 = 0.5" in reason
-    assert change["BW"].new == pytest.approx(100.0, rel=1e-6)  # 220.462 lb
+    assert change["BW"].new == pytest.approx(220.462 * 0.45359237, rel=1e-12)  # lb → kg, exact factor
     assert change["BW"].unit == "kg"
     assert "CYP2D6" in pset.versions
 
@@ -88,14 +88,15 @@ def test_applying_reuses_the_compiled_model_and_moves_weight_initial_assignment(
     compiled = compile_model(model)
     n_cached = len(compile_module._CACHE)
     rr = compiled.roadrunner
-    pset = personalize(model, load_profile(DATA / "twin_im.toml"), bindings)  # 100 kg
+    pset = personalize(model, load_profile(DATA / "twin_im.toml"), bindings)  # 220.462 lb ≈ 100 kg
     res = simulate(compiled, pset.as_dict(), parse_regimen("100 mg iv into C"), end=1, points=2,
                    outputs=["V", "central", "[C]"])
     assert compile_model(model) is compiled and compiled.roadrunner is rr
     assert len(compile_module._CACHE) == n_cached  # nothing compiled
-    # V = 0.8 L/kg · BW: 80 L for 100 kg; the compartment follows
-    assert res.frame["V"].iloc[0] == pytest.approx(80.0) and res.frame["central"].iloc[0] == pytest.approx(80.0)
-    assert res.frame["[C]"].iloc[0] == pytest.approx(100 / 80.0)
+    # V = 0.8 L/kg · BW; the compartment follows
+    volume = 0.8 * 220.462 * 0.45359237
+    assert res.frame["V"].iloc[0] == pytest.approx(volume) and res.frame["central"].iloc[0] == pytest.approx(volume)
+    assert res.frame["[C]"].iloc[0] == pytest.approx(100 / volume)
     back = simulate(compiled, {}, parse_regimen("100 mg iv into C"), end=1, points=2, outputs=["central"])
     assert back.frame["central"].iloc[0] == pytest.approx(56.0)  # 0.8 · 70 kg again
 
@@ -112,7 +113,9 @@ def test_inject_writes_values_and_provenance_and_stays_consistent(model, binding
     annotation = m.getAnnotationString()
     payload = json.loads(re.search(r">(\{.*\})<", annotation.replace("&quot;", '"')).group(1))
     assert payload["twin_id"] == "pm-001" and payload["base_model_sha256"] == model.sha256
-    assert {c["id"] for c in payload["changes"]} == {"f_cyp2d6"}  # 70 kg: BW unchanged in value
+    changes = {c["id"]: c for c in payload["changes"]}
+    assert set(changes) == {"f_cyp2d6", "BW"}
+    assert changes["BW"]["old"] == changes["BW"]["new"] == 70.0  # 70 kg twin: recorded, same value
     # the injected twin simulates to the same AUC as the ParameterSet applied at run time
     assert _auc_inf(twin, {}) == pytest.approx(_auc_inf(model, pset.as_dict()), rel=1e-9)
 
