@@ -17,20 +17,25 @@ HOSTILE = Path(__file__).resolve().parents[1] / "data" / "hostile"
 
 def _with_nan(ant: str, sid: str) -> str:
     doc = libsbml.readSBMLFromString(parse_model(ant, fmt="antimony").sbml)
-    assert doc.getModel().getParameter(sid).setValue(float("nan")) == libsbml.LIBSBML_OPERATION_SUCCESS
+    assert (
+        doc.getModel().getParameter(sid).setValue(float("nan")) == libsbml.LIBSBML_OPERATION_SUCCESS
+    )
     return libsbml.writeSBMLToString(doc)
 
 
 def test_nan_value_used_by_an_equation_is_refused() -> None:
     model = load_model(HOSTILE / "nan_parameter.xml")
-    with pytest.raises(UnsupportedSbmlFeatureError, match="'k1'.*nan"):
+    with pytest.raises(UnsupportedSbmlFeatureError, match=r"'k1'.*nan"):
         require_simulatable(model)
 
 
 def test_nan_value_no_equation_uses_is_only_a_warning() -> None:
     sbml = _with_nan("model m\n S = 1; J: S -> ; k*S; k = 0.1; unused = 1\nend", "unused")
     warnings = require_simulatable(parse_model(sbml, fmt="sbml"))
-    assert any(w.code == "NonFiniteValue" and w.sid == "unused" and w.severity is Severity.WARNING for w in warnings)
+    assert any(
+        w.code == "NonFiniteValue" and w.sid == "unused" and w.severity is Severity.WARNING
+        for w in warnings
+    )
 
 
 def test_undefined_id_is_a_located_error() -> None:
@@ -49,7 +54,11 @@ def test_time_equality_trigger_is_a_warning() -> None:
 
 def test_unit_inconsistency_is_reported_but_does_not_block(shared_dir: Path) -> None:
     model = load_model(shared_dir / "models" / "community" / "BIOMD0000000051.xml")
-    unit_errors = [i for i in check_model(model) if i.severity is Severity.ERROR and "unit" in i.category.lower()]
+    unit_errors = [
+        i
+        for i in check_model(model)
+        if i.severity is Severity.ERROR and "unit" in i.category.lower()
+    ]
     assert unit_errors  # libsbml says the kinetic-law units disagree …
     warnings = require_simulatable(model)  # … but the numbers do not depend on unit declarations
     assert set(unit_errors) <= set(warnings)

@@ -53,8 +53,15 @@ def bindings():  # type: ignore[no-untyped-def]
 
 def _auc_inf(model, params: dict[str, float]) -> float:  # type: ignore[no-untyped-def]
     """AUC(0–∞) from the model's own AUC' = C state plus the exact tail C(T)/k."""
-    res = simulate(compile_model(model), params, parse_regimen(f"{DOSE} mg iv into C"), end=200, points=3,
-                   outputs=["AUC", "[C]", "f_cyp2d6", "central"], integrator=TIGHT)
+    res = simulate(
+        compile_model(model),
+        params,
+        parse_regimen(f"{DOSE} mg iv into C"),
+        end=200,
+        points=3,
+        outputs=["AUC", "[C]", "f_cyp2d6", "central"],
+        integrator=TIGHT,
+    )
     last = res.frame.iloc[-1]
     cl = 5 + 20 * last["f_cyp2d6"]
     return float(last["AUC"] + last["[C]"] * last["central"] / cl)
@@ -65,8 +72,10 @@ def _profile(cyp2d6: str, weight: str = "70 kg") -> object:
 
 
 def test_pm_nm_auc_ratio_is_the_analytic_value(model, bindings) -> None:  # type: ignore[no-untyped-def]
-    auc = {name: _auc_inf(model, personalize(model, _profile(d), bindings).as_dict())
-           for name, d in {"PM": "*4/*4", "IM": "*1/*4", "NM": "*1/*1"}.items()}
+    auc = {
+        name: _auc_inf(model, personalize(model, _profile(d), bindings).as_dict())
+        for name, d in {"PM": "*4/*4", "IM": "*1/*4", "NM": "*1/*1"}.items()
+    }
     assert auc["NM"] == pytest.approx(DOSE / 25, rel=1e-7)
     assert auc["IM"] == pytest.approx(DOSE / 15, rel=1e-7)
     assert auc["PM"] / auc["NM"] == pytest.approx(5.0, rel=1e-7)
@@ -77,27 +86,43 @@ def test_reason_chain_names_genotype_score_phenotype_and_factor(model, bindings)
     change = {c.sid: c for c in pset.changes}
     assert change["f_cyp2d6"].new == 0.5 and change["f_cyp2d6"].old == 1.0
     reason = change["f_cyp2d6"].reason
-    assert re.search(r"CYP2D6 \*1/\*4 → AS 1(\.0)? .*→ (IM|Intermediate Metabolizer)", reason), reason
+    assert re.search(r"CYP2D6 \*1/\*4 → AS 1(\.0)? .*→ (IM|Intermediate Metabolizer)", reason), (
+        reason
+    )
     assert "f_cyp2d6 = 0.5" in reason
-    assert change["BW"].new == pytest.approx(220.462 * 0.45359237, rel=1e-12)  # lb → kg, exact factor
+    assert change["BW"].new == pytest.approx(
+        220.462 * 0.45359237, rel=1e-12
+    )  # lb → kg, exact factor
     assert change["BW"].unit == "kg"
     assert "CYP2D6" in pset.versions
 
 
-def test_applying_reuses_the_compiled_model_and_moves_weight_initial_assignment(model, bindings) -> None:  # type: ignore[no-untyped-def]
+def test_applying_reuses_the_compiled_model_and_moves_weight_initial_assignment(
+    model, bindings
+) -> None:  # type: ignore[no-untyped-def]
     compiled = compile_model(model)
     n_cached = len(compile_module._CACHE)
     rr = compiled.roadrunner
     pset = personalize(model, load_profile(DATA / "twin_im.toml"), bindings)  # 220.462 lb ≈ 100 kg
-    res = simulate(compiled, pset.as_dict(), parse_regimen("100 mg iv into C"), end=1, points=2,
-                   outputs=["V", "central", "[C]"])
+    res = simulate(
+        compiled,
+        pset.as_dict(),
+        parse_regimen("100 mg iv into C"),
+        end=1,
+        points=2,
+        outputs=["V", "central", "[C]"],
+    )
     assert compile_model(model) is compiled and compiled.roadrunner is rr
     assert len(compile_module._CACHE) == n_cached  # nothing compiled
     # V = 0.8 L/kg · BW; the compartment follows
     volume = 0.8 * 220.462 * 0.45359237
-    assert res.frame["V"].iloc[0] == pytest.approx(volume) and res.frame["central"].iloc[0] == pytest.approx(volume)
+    assert res.frame["V"].iloc[0] == pytest.approx(volume) and res.frame["central"].iloc[
+        0
+    ] == pytest.approx(volume)
     assert res.frame["[C]"].iloc[0] == pytest.approx(100 / volume)
-    back = simulate(compiled, {}, parse_regimen("100 mg iv into C"), end=1, points=2, outputs=["central"])
+    back = simulate(
+        compiled, {}, parse_regimen("100 mg iv into C"), end=1, points=2, outputs=["central"]
+    )
     assert back.frame["central"].iloc[0] == pytest.approx(56.0)  # 0.8 · 70 kg again
 
 
@@ -147,27 +172,45 @@ def test_bad_profiles_name_the_key(data: dict[str, object], match: str) -> None:
 
 
 def test_units_in_profiles_convert() -> None:
-    p = parse_profile({"weight": "160 lb", "height": "5.5 ft", "labs": {"serum_creatinine": "88.4 µmol/L"}})
+    p = parse_profile(
+        {"weight": "160 lb", "height": "5.5 ft", "labs": {"serum_creatinine": "88.4 µmol/L"}}
+    )
     assert p.weight_kg == pytest.approx(72.57478, rel=1e-6)
     assert p.height_cm == pytest.approx(167.64, rel=1e-9)
-    assert p.serum_creatinine_mg_dl == pytest.approx(88.4e-6 * 113.12 * 100, rel=1e-9)  # mol/L → mg/dL
+    assert p.serum_creatinine_mg_dl == pytest.approx(
+        88.4e-6 * 113.12 * 100, rel=1e-9
+    )  # mol/L → mg/dL
 
 
 @pytest.mark.parametrize(
     ("data", "match"),
     [
-        ({"genes": {"CYP2D6": {"parameter": "f_cyp2d7", "law": "activity_score_linear"}}}, "'f_cyp2d7'.*did you mean f_cyp2d6"),
-        ({"genes": {"CYP2D6": {"parameter": "CL_2d6", "law": "activity_score_linear"}}}, "dimensionless factor.*l/h"),
-        ({"genes": {"CYP2D6": {"parameter": "V", "law": "activity_score_linear"}}}, "computed by the model"),
+        (
+            {"genes": {"CYP2D6": {"parameter": "f_cyp2d7", "law": "activity_score_linear"}}},
+            "'f_cyp2d7'.*did you mean f_cyp2d6",
+        ),
+        (
+            {"genes": {"CYP2D6": {"parameter": "CL_2d6", "law": "activity_score_linear"}}},
+            "dimensionless factor.*l/h",
+        ),
+        (
+            {"genes": {"CYP2D6": {"parameter": "V", "law": "activity_score_linear"}}},
+            "computed by the model",
+        ),
         ({"covariates": {"weight": {"parameter": "CL_2d6", "law": "value"}}}, "does not match"),
-        ({"genes": {"CYP2D6": {"parameter": "f_cyp2d6", "law": "activity_score_cubic"}}}, "unknown law"),
+        (
+            {"genes": {"CYP2D6": {"parameter": "f_cyp2d6", "law": "activity_score_cubic"}}},
+            "unknown law",
+        ),
         ({"dosing": {"oral": {"target": "Cx"}}}, "'Cx'"),
         ({"outputs": {"x": {"id": "[Q]"}}}, "'Q'"),
     ],
 )
 def test_bad_bindings_name_the_file_key_and_id(model, data: dict[str, object], match: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BindingError, match=match) as info:
-        personalize(model, parse_profile({"weight": "70 kg"}), parse_bindings(data, source="twin.toml"))
+        personalize(
+            model, parse_profile({"weight": "70 kg"}), parse_bindings(data, source="twin.toml")
+        )
     assert str(info.value).startswith("twin.toml")
 
 
@@ -189,10 +232,14 @@ def _write(tmp: Path, name: str, text: str) -> str:
         (None, "[genes.CYP2D6\n"),
     ],
 )
-def test_cli_bad_profiles_and_bindings_are_one_line_exit_2(tmp_path: Path, profile: str | None, bindings: str | None) -> None:
+def test_cli_bad_profiles_and_bindings_are_one_line_exit_2(
+    tmp_path: Path, profile: str | None, bindings: str | None
+) -> None:
     p = _write(tmp_path, "p.toml", profile or 'weight = "70 kg"\n')
     b = _write(tmp_path, "b.toml", bindings) if bindings else str(DATA / "bindings.toml")
-    result = CliRunner().invoke(cli, ["personalize", str(DATA / "cyp2d6_model.ant"), "--profile", p, "--bindings", b])
+    result = CliRunner().invoke(
+        cli, ["personalize", str(DATA / "cyp2d6_model.ant"), "--profile", p, "--bindings", b]
+    )
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("sbmltwin: error: "), result.output
@@ -200,8 +247,19 @@ def test_cli_bad_profiles_and_bindings_are_one_line_exit_2(tmp_path: Path, profi
 
 def test_cli_personalize_explain_and_inject(tmp_path: Path) -> None:
     out = tmp_path / "twin.xml"
-    result = CliRunner().invoke(cli, ["personalize", "--profile", str(DATA / "twin_im.toml"),
-                                      "--bindings", str(DATA / "bindings.toml"), "--explain", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "personalize",
+            "--profile",
+            str(DATA / "twin_im.toml"),
+            "--bindings",
+            str(DATA / "bindings.toml"),
+            "--explain",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "f_cyp2d6: 1 → 0.5" in result.output and "*1/*4" in result.output
     assert load_model(out).model_id == "cyp2d6_iv"
@@ -209,9 +267,28 @@ def test_cli_personalize_explain_and_inject(tmp_path: Path) -> None:
 
 def test_cli_simulate_with_profile_is_one_command(tmp_path: Path) -> None:
     out = tmp_path / "pm.csv"
-    args = ["simulate", str(DATA / "cyp2d6_model.ant"), "--end", "200h", "--points", "3", "--dose", "100 mg iv",
-            "--select", "AUC", "--atol", "1e-14", "--rtol", "1e-10", "-o", str(out)]
-    pm = CliRunner().invoke(cli, [*args, "--profile", str(DATA / "twin_pm.json"), "--bindings", str(DATA / "bindings.toml")])
+    args = [
+        "simulate",
+        str(DATA / "cyp2d6_model.ant"),
+        "--end",
+        "200h",
+        "--points",
+        "3",
+        "--dose",
+        "100 mg iv",
+        "--select",
+        "AUC",
+        "--atol",
+        "1e-14",
+        "--rtol",
+        "1e-10",
+        "-o",
+        str(out),
+    ]
+    pm = CliRunner().invoke(
+        cli,
+        [*args, "--profile", str(DATA / "twin_pm.json"), "--bindings", str(DATA / "bindings.toml")],
+    )
     assert pm.exit_code == 0, pm.output
     auc_200 = np.loadtxt(out, delimiter=",", skiprows=1)[-1, 1]
     # PM: CL = 5 L/h, V = 56 L → AUC(0–200 h) = D/CL · (1 − e^{−CL/V·200})
@@ -222,7 +299,13 @@ def test_cli_genotype_table_and_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["genotype", "CYP2D6", "*1/*4", "*1/*1x2", "*4/*36+*10"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[0].split("\t") == ["gene", "diplotype", "activity_score", "phenotype", "table_version"]
+    assert lines[0].split("\t") == [
+        "gene",
+        "diplotype",
+        "activity_score",
+        "phenotype",
+        "table_version",
+    ]
     scores = [line.split("\t")[2] for line in lines[1:]]
     assert scores == ["1", "3", "0.25"]
     f = _write(tmp_path, "d.txt", "# CYP2C19\n*1/*17\n*2/*2\n")
@@ -230,4 +313,6 @@ def test_cli_genotype_table_and_json(tmp_path: Path) -> None:
     rows = json.loads(js.output)
     assert [r["phenotype"] for r in rows] == ["Rapid Metabolizer", "Poor Metabolizer"]
     bad = CliRunner().invoke(cli, ["genotype", "CYP2D6", "*1/*999"])
-    assert bad.exit_code == 2 and bad.output.startswith("sbmltwin: error: ") and "*999" in bad.output
+    assert (
+        bad.exit_code == 2 and bad.output.startswith("sbmltwin: error: ") and "*999" in bad.output
+    )
