@@ -74,8 +74,13 @@ class ParameterSet:
         if not self.changes:
             return "(no changes)"
         return "\n".join(
-            f"{c.sid}: {c.old:.6g} → {c.new:.6g} {c.unit}   ({c.reason})" for c in self.changes
+            f"{c.sid}: {c.old:.6g} → {c.new:.6g}{_unit_suffix(c.unit)}   ({c.reason})"
+            for c in self.changes
         )
+
+
+def _unit_suffix(unit: str) -> str:
+    return "" if unit in ("", "1") else f" {unit}"
 
 
 def _covariate(name: str, p: TwinProfile) -> tuple[float, str] | None:

@@ -316,3 +316,104 @@ def test_cli_genotype_table_and_json(tmp_path: Path) -> None:
     assert (
         bad.exit_code == 2 and bad.output.startswith("sbmltwin: error: ") and "*999" in bad.output
     )
+
+
+def _pset(model, bindings: dict[str, object], profile: dict[str, object]):  # type: ignore[no-untyped-def]
+    return personalize(
+        model, parse_profile(profile), parse_bindings(bindings, source="b.toml")
+    ).as_dict()
+
+
+def test_activity_score_power_law_scales_by_ratio_to_the_exponent(model) -> None:  # type: ignore[no-untyped-def]
+    b = {
+        "genes": {
+            "CYP2D6": {
+                "parameter": "CL_2d6",
+                "law": "activity_score_power",
+                "exponent": 0.7,
+                "apply": "scale",
+            }
+        }
+    }
+    got = _pset(model, b, {"genotype": {"CYP2D6": "*1/*41"}})  # AS 1.25 (CPIC 2023: *41 = 0.25)
+    assert got["CL_2d6"] == pytest.approx(20 * (1.25 / 2) ** 0.7, rel=1e-12)
+
+
+def test_phenotype_table_law_and_phenotype_only_profiles(model) -> None:  # type: ignore[no-untyped-def]
+    b = {
+        "genes": {
+            "CYP2C19": {
+                "parameter": "f_cyp2d6",
+                "law": "phenotype_table",
+                "factors": {"PM": 0.0, "IM": 0.5, "NM": 1.0, "RM": 1.25, "UM": 1.5},
+            }
+        }
+    }
+    assert _pset(model, b, {"genotype": {"CYP2C19": "*1/*17"}})["f_cyp2d6"] == 1.25  # RM
+    assert _pset(model, b, {"phenotype": {"CYP2C19": "PM"}})["f_cyp2d6"] == 0.0
+    lin = {"genes": {"CYP2D6": {"parameter": "f_cyp2d6", "law": "activity_score_linear"}}}
+    with pytest.raises(BindingError, match="needs an activity score"):
+        _pset(model, lin, {"phenotype": {"CYP2D6": "IM"}})
+    assert _pset(model, lin, {"genotype": {"CYP2D6": {"activity_score": 1.5}}})["f_cyp2d6"] == 0.75
+
+
+def test_allometric_and_scale_compose_on_one_parameter(model) -> None:  # type: ignore[no-untyped-def]
+    b = {
+        "genes": {
+            "CYP2D6": {"parameter": "CL_2d6", "law": "activity_score_linear", "apply": "scale"}
+        },
+        "covariates": {
+            "weight": [
+                {
+                    "parameter": "CL_2d6",
+                    "law": "allometric",
+                    "exponent": 0.75,
+                    "reference": "70 kg",
+                },
+                {"parameter": "BW", "law": "value"},
+            ]
+        },
+    }
+    got = _pset(model, b, {"weight": "100 kg", "genotype": {"CYP2D6": "*1/*4"}})
+    assert got["CL_2d6"] == pytest.approx(20 * 0.5 * (100 / 70) ** 0.75, rel=1e-12)
+    assert got["BW"] == 100.0
+
+
+def test_ratio_law_with_ckd_epi_2021(model) -> None:  # type: ignore[no-untyped-def]
+    # CKD-EPI 2021 (Inker 2021, PMID 34554658), female, Scr 1.0 mg/dL, 50 y:
+    # 142 · (1.0/0.7)^-1.200 · 0.9938^50 · 1.012
+    egfr = 142 * (1.0 / 0.7) ** -1.200 * 0.9938**50 * 1.012
+    b = {
+        "covariates": {"egfr": {"parameter": "CL_other", "law": "ratio", "reference": "100 mL/min"}}
+    }
+    profile = {"sex": "female", "age": "50 year", "labs": {"serum_creatinine": "1.0 mg/dL"}}
+    assert _pset(model, b, profile)["CL_other"] == pytest.approx(5 * egfr / 100, rel=1e-9)
+
+
+def test_missing_profile_items_keep_model_values_unless_required(model) -> None:  # type: ignore[no-untyped-def]
+    b = {
+        "genes": {"CYP2D6": {"parameter": "f_cyp2d6", "law": "activity_score_linear"}},
+        "covariates": {"weight": {"parameter": "BW", "law": "value", "on_missing": "error"}},
+    }
+    with pytest.raises(ProfileError, match="gives no weight"):
+        _pset(model, b, {"genotype": {"CYP2D6": "*1/*4"}})
+    assert _pset(model, b, {"weight": "60 kg"}) == {"BW": 60.0}  # no CYP2D6 given: f stays 1
+
+
+def test_child_pugh_condition_scales_a_cyp(model) -> None:  # type: ignore[no-untyped-def]
+    from sbmltwin.physiology import child_pugh_scaling
+
+    b = {
+        "conditions": {
+            "child_pugh": {
+                "parameter": "CL_2d6",
+                "law": "child_pugh",
+                "factor": "CYP2D6",
+                "apply": "scale",
+            }
+        }
+    }
+    got = _pset(model, b, {"conditions": {"child_pugh": "B"}})
+    assert 0 < got["CL_2d6"] < 20
+    assert got["CL_2d6"] == pytest.approx(20 * child_pugh_scaling("B").cyp_capacity("CYP2D6"))
+    assert _pset(model, b, {}) == {}
