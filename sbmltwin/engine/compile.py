@@ -95,6 +95,11 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
             config.LLVM_BACKEND, config.LLJIT if settings.backend == "lljit" else config.MCJIT
         )
         config.setValue(config.LLJIT_OPTIMIZATION_LEVEL, _OPT_LEVELS.index(settings.optimization))
+        # Model ids must not become attributes of the RoadRunner object: a parameter named
+        # "reset" would shadow RoadRunner.reset (SBML Test Suite cases 00952, 01588, …).
+        config.setValue(config.ROADRUNNER_DISABLE_PYTHON_DYNAMIC_PROPERTIES, True)
+        # CVODE's step-size chatter goes to the console from C++; failures still raise.
+        roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
         start = time.perf_counter()
         try:
             rr = roadrunner.RoadRunner(model.sbml)

@@ -105,6 +105,9 @@ def _check_outputs(model: Model, outputs: Sequence[str]) -> None:
         if e.kind in ("species", "parameter", "compartment", "reaction")
     ]
     for name in outputs:
+        if name == "time":
+            clash = " (the model's element 'time' cannot be selected)" if "time" in known else ""
+            raise SimulationError(f"'time' is always the first column{clash}", where="outputs")
         sid = name[1:-1] if name.startswith("[") and name.endswith("]") else name
         if name.startswith("[") and sid not in model.species:
             raise SimulationError(

@@ -27,9 +27,9 @@ __all__ = ["UNSUPPORTED_FEATURES", "check_model", "preflight", "require_simulata
 #: SBML features refused before simulation, with the evidence (plain libroadrunner 2.10.0 on the
 #: SBML Test Suite semantic cases in ../shared; see the README's "What sbmltwin refuses").
 UNSUPPORTED_FEATURES: dict[str, str] = {
-    "AlgebraicRule": "algebraic rules (libroadrunner cannot solve DAEs; e.g. case 00039)",
+    "AlgebraicRule": "an algebraic rule (libroadrunner cannot solve DAEs; e.g. case 00039)",
     "CSymbolDelay": "the delay() csymbol (no delay differential equations; e.g. case 00937)",
-    "FastReaction": "fast reactions (not treated as rapid equilibrium; e.g. case 00870)",
+    "FastReaction": "fast reaction (not treated as rapid equilibrium; e.g. case 00870)",
     "fbc": "flux balance constraints (fbc) models are not time courses",
     "UnknownPackage": "a required SBML Level 3 package libroadrunner does not implement",
     "NonFiniteValue": "a NaN or infinite value that no initial assignment or rule replaces",
@@ -97,7 +97,27 @@ def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -
 
 
 def _is_units(issue: Issue) -> bool:
-    return "unit consistency" in issue.category.lower()
+    """Unit-consistency findings and errors about unit declarations (e.g. 10313 dangling unit)."""
+    headline = issue.message.split(":", 1)[0].lower()
+    return "unit consistency" in issue.category.lower() or "unit" in headline
+
+
+def _changing(node: Any, constant: set[str]) -> bool:
+    """Whether the expression below ``node`` can change during a simulation."""
+    return any(
+        n.getType() == libsbml.AST_NAME_TIME
+        or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
+        for n in _walk(node)
+    )
+
+
+def _variable_factorial(node: Any, constant: set[str], factorial_functions: set[str]) -> bool:
+    """factorial() of something changing, directly or through a call of a function using it."""
+    if node.getType() == libsbml.AST_FUNCTION_FACTORIAL:
+        return _changing(node, constant)
+    if node.getType() == libsbml.AST_FUNCTION and node.getName() in factorial_functions:
+        return _changing(node, constant)
+    return False
 
 
 def _walk(ast: Any) -> Iterator[Any]:
@@ -160,7 +180,7 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
             add(
                 Severity.ERROR,
                 "AlgebraicRule",
-                "uses an algebraic rule " + UNSUPPORTED_FEATURES["AlgebraicRule"],
+                "uses " + UNSUPPORTED_FEATURES["AlgebraicRule"],
                 rule.getMetaId() or None,
             )
     for r in m.getListOfReactions():
@@ -168,7 +188,7 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
             add(
                 Severity.ERROR,
                 "FastReaction",
-                "is a fast reaction: " + UNSUPPORTED_FEATURES["FastReaction"],
+                "is a " + UNSUPPORTED_FEATURES["FastReaction"],
                 r.getId(),
             )
 
@@ -176,6 +196,12 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
     constant |= {c.getId() for c in m.getListOfCompartments() if c.getConstant()}
     constant -= {r.getVariable() for r in m.getListOfRules()}
     functions = {fd.getId() for fd in m.getListOfFunctionDefinitions()}
+    factorial_functions = {
+        fd.getId()
+        for fd in m.getListOfFunctionDefinitions()
+        if fd.isSetMath()
+        and any(n.getType() == libsbml.AST_FUNCTION_FACTORIAL for n in _walk(fd.getMath()))
+    }
     delay_seen: set[str] = set()
     referenced: set[str] = set()
     for sid, ast in _maths(m):
@@ -183,15 +209,7 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
             node_type = node.getType()
             if node_type == libsbml.AST_NAME:
                 referenced.add(node.getName())
-            if (
-                node_type == libsbml.AST_FUNCTION_FACTORIAL
-                and sid not in functions
-                and any(
-                    n.getType() == libsbml.AST_NAME_TIME
-                    or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
-                    for n in _walk(node)
-                )
-            ):
+            if sid not in functions and _variable_factorial(node, constant, factorial_functions):
                 add(
                     Severity.ERROR,
                     "VariableFactorial",
