@@ -209,6 +209,11 @@ def _time_arg(text: str, unit: ModelUnit, option: str) -> float:
 )
 @click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot here.")
 @click.option(
+    "--self-check",
+    is_flag=True,
+    help="Re-run on a 4× finer grid with 100× tighter tolerances; report the largest relative change.",
+)
+@click.option(
     "--profile",
     "profile_path",
     type=click.Path(dir_okay=False),
@@ -238,6 +243,7 @@ def simulate(
     plot: str | None,
     profile_path: str | None,
     bindings_path: str | None,
+    self_check: bool,
 ) -> None:
     """Check, compile and simulate MODEL; write a CSV whose headers carry units.
 
@@ -260,7 +266,9 @@ def simulate(
     )
 
     model = _load(model_ref)
-    require_simulatable(model)
+    for warning in require_simulatable(model):
+        if warning.category == "preflight":
+            click.echo(f"sbmltwin: warning: {warning}", err=True)
     params: dict[str, float] = {}
     default_target: str | dict[str, str] | None = target
     if (profile_path is None) != (bindings_path is None):
@@ -307,6 +315,33 @@ def simulate(
         molecular_weight=mw,
         time_unit=tunit,
     )
+    if self_check:
+        from sbmltwin.engine.selfcheck import self_check as run_self_check
+
+        check = run_self_check(
+            lambda n, integ: run(
+                compiled,
+                params,
+                regimen=regimen,
+                start=start,
+                end=end,
+                points=n,
+                outputs=outputs,
+                integrator=integ,
+                default_target=default_target,
+                molecular_weight=mw,
+                time_unit=tunit,
+            ),
+            result,
+            IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
+        )
+        click.echo(str(check), err=True)
+    if start != 0 and model.ids("event"):
+        click.echo(
+            "sbmltwin: warning: the model has events and --start is not 0: triggers are first "
+            "evaluated at --start, not at time 0",
+            err=True,
+        )
     if output == "-":
         click.echo(result.to_csv(), nl=False)
     else:

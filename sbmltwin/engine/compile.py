@@ -62,6 +62,7 @@ class CompiledModel:
     settable: frozenset[str] = frozenset()
     lock: threading.Lock = field(default_factory=threading.Lock)
     touched: set[str] = field(default_factory=set)
+    has_delayed_events: bool = False
 
     def __reduce__(self) -> Any:
         raise TypeError(
@@ -117,6 +118,7 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
             compile_seconds=seconds,
             initial_values=_initial_values(rr),
             settable=_settable_ids(rr),
+            has_delayed_events=_has_delayed_events(model),
         )
         _CACHE[key] = compiled
         return compiled
@@ -138,3 +140,8 @@ def _initial_values(rr: Any) -> dict[str, float]:
         except RuntimeError:
             continue
     return out
+
+
+def _has_delayed_events(model: Model) -> bool:
+    m = model.document().getModel()
+    return any(ev.isSetDelay() for ev in m.getListOfEvents())

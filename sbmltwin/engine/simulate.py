@@ -171,10 +171,9 @@ def simulate(
     grid = np.linspace(start, end, points)
     columns = ["time", *selections]
     with compiled.lock:
-        rr = compiled.roadrunner
-        applied = _configure(rr, settings)
         try:
-            _reset_with(compiled, params or {})
+            rr = _ready_instance(compiled, params or {})
+            applied = _configure(rr, settings)
             data = _integrate(rr, columns, grid, events)
         except RuntimeError as err:
             message = " ".join(str(err).split())[:300]
@@ -235,11 +234,27 @@ def _configure(rr: Any, settings: IntegratorSettings) -> dict[str, Any]:
     }
 
 
-def _reset_with(compiled: CompiledModel, params: Mapping[str, float]) -> None:
-    rr = compiled.roadrunner
-    for sid in compiled.touched - set(params):
-        rr.setValue(f"init({sid})", compiled.initial_values[sid])
-    compiled.touched.clear()
+def _ready_instance(compiled: CompiledModel, params: Mapping[str, float]) -> Any:
+    """A RoadRunner instance in its initial state with ``params`` applied.
+
+    Normally the compiled instance, reset. libroadrunner 2.10 re-schedules delayed events whose
+    trigger holds at t0 on every reset without clearing the ones already pending, so after a
+    reset they fire twice (SBML Test Suite case 01757; ``tests/integration/test_engine_pk.py``).
+    Models with delayed events therefore get a fresh instance per run instead: from
+    libroadrunner's in-process compile cache when no value changes, or from SBML with the values
+    written in (a compile per distinct parameter set; such models are rare in pharmacology).
+    """
+    _check_params(compiled, params)
+    if not compiled.has_delayed_events:
+        _reset_with(compiled, params)
+        return compiled.roadrunner
+    import roadrunner
+
+    sbml = compiled.model.sbml if not params else _sbml_with_values(compiled.model, params)
+    return roadrunner.RoadRunner(sbml)
+
+
+def _check_params(compiled: CompiledModel, params: Mapping[str, float]) -> None:
     for sid, value in params.items():
         if sid not in compiled.initial_values:
             close = difflib.get_close_matches(sid, sorted(compiled.initial_values), n=3)
@@ -252,6 +267,37 @@ def _reset_with(compiled: CompiledModel, params: Mapping[str, float]) -> None:
             raise SimulationError(
                 f"value {value!r} for '{sid}' is not finite", where=compiled.model.source
             )
+
+
+def _sbml_with_values(model: Model, params: Mapping[str, float]) -> str:
+    """SBML text with initial values replaced (species values are amounts)."""
+    import libsbml
+
+    doc = model.document()
+    m = doc.getModel()
+    for sid, value in params.items():
+        if (p := m.getParameter(sid)) is not None:
+            code = p.setValue(value)
+        elif (c := m.getCompartment(sid)) is not None:
+            code = c.setSize(value)
+        elif (s := m.getSpecies(sid)) is not None:
+            s.unsetInitialConcentration()
+            code = s.setInitialAmount(value)
+        else:
+            raise SimulationError(f"'{sid}' cannot be given a value", where=model.source)
+        if code != libsbml.LIBSBML_OPERATION_SUCCESS:
+            raise SimulationError(f"libsbml could not set '{sid}'", where=model.source)
+        if (ia := m.getInitialAssignment(sid)) is not None:
+            ia.removeFromParentAndDelete()
+    return str(libsbml.writeSBMLToString(doc))
+
+
+def _reset_with(compiled: CompiledModel, params: Mapping[str, float]) -> None:
+    rr = compiled.roadrunner
+    for sid in compiled.touched - set(params):
+        rr.setValue(f"init({sid})", compiled.initial_values[sid])
+    compiled.touched.clear()
+    for sid, value in params.items():
         rr.setValue(f"init({sid})", float(value))
         compiled.touched.add(sid)
     rr.resetAll()

@@ -237,6 +237,16 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
                 )
 
     occupied = {s.getCompartment() for s in m.getListOfSpecies()}
+    for comp in m.getListOfCompartments():
+        size = comp.getSize() if comp.isSetSize() else math.nan
+        if comp.getId() in occupied and math.isfinite(size) and 0 < size < 1e-6:
+            add(
+                Severity.WARNING,
+                "TinyCompartment",
+                f"has size {size:g}: amounts in it may fall below the default absolute tolerance "
+                "(1e-12); set a smaller --atol or rescale the units",
+                comp.getId(),
+            )
     set_by_math = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
     set_by_math |= {r.getVariable() for r in m.getListOfRules() if r.isAssignment()}
     for collection, getter in (

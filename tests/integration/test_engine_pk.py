@@ -249,3 +249,16 @@ def test_dose_after_start_only_and_start_offset(compiled) -> None:  # type: igno
     np.testing.assert_allclose(
         res.frame["[C]"], 50 / V * np.exp(-K * np.array([0.0, 1.0, 2.0])), rtol=1e-8
     )
+
+
+def test_delayed_t0_events_fire_once_per_run() -> None:
+    # libroadrunner 2.10 fires such an event once more after every reset; sbmltwin must not
+    model = parse_model(
+        "model d\n  P1 = 5\n  E1: at 1 after (time >= 0), t0=false, fromTrigger=false: P1 = P1 * P1\nend",
+        fmt="antimony",
+    )
+    compiled = compile_model(model)
+    runs = [simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() for _ in range(3)]
+    assert runs == [[5.0, 25.0, 25.0, 25.0]] * 3
+    assert simulate(compiled, {"P1": 3.0}, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() == [3.0, 9.0, 9.0, 9.0]
+    assert simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() == [5.0, 25.0, 25.0, 25.0]
