@@ -36,7 +36,9 @@ import time
 
 SUITE = os.environ.get(
     "SBMLTWIN_TEST_SUITE",
-    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "sbml-test-suite"),
+    os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "sbml-test-suite"
+    ),
 )
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -50,8 +52,10 @@ def parse_settings(path):
                 continue
             k, v = line.split(":", 1)
             s[k.strip()] = v.strip()
+
     def lst(k):
         return [x.strip() for x in s.get(k, "").split(",") if x.strip()]
+
     return dict(
         start=float(s["start"]),
         duration=float(s["duration"]),

@@ -95,7 +95,7 @@ def parse_model(
         raise ModelLoadError(
             f"unknown model format {fmt!r}", where=source, hint="use sbml or antimony"
         )
-    screen_xml(sbml, where=source, limits=limits)
+    screen_xml(sbml, where=source, limits=limits, root="sbml")
     doc = _read_sbml(sbml, where=source)
     if doc.isPackageEnabled("comp") and doc.getPackageRequired("comp"):
         sbml = _flatten_comp(doc, source=source, limits=limits)

@@ -65,7 +65,10 @@ def test_unit_inconsistency_is_reported_but_does_not_block(shared_dir: Path) -> 
 
 
 def test_tiny_compartment_is_a_warning() -> None:
-    model = parse_model("model t\n compartment c = 1e-9\n species S in c = 1\n J: S -> ; k*S; k = 1\nend", fmt="antimony")
+    model = parse_model(
+        "model t\n compartment c = 1e-9\n species S in c = 1\n J: S -> ; k*S; k = 1\nend",
+        fmt="antimony",
+    )
     warnings = require_simulatable(model)
     assert any(w.code == "TinyCompartment" and w.sid == "c" for w in warnings)
 
@@ -77,8 +80,27 @@ def test_simulate_self_check_and_warnings_on_the_cli(tmp_path: Path) -> None:
 
     model = tmp_path / "e.ant"
     model.write_text("model e\n x = 0\n at (time == 2.5): x = 1\nend\n", encoding="utf-8")
-    result = CliRunner().invoke(cli, ["simulate", str(model), "--end", "5", "--points", "3", "--select", "x",
-                                      "--self-check", "--start", "1", "-o", str(tmp_path / "e.csv")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "simulate",
+            str(model),
+            "--end",
+            "5",
+            "--points",
+            "3",
+            "--select",
+            "x",
+            "--self-check",
+            "--start",
+            "1",
+            "-o",
+            str(tmp_path / "e.csv"),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert "TimeEqualityTrigger" in result.output and "self-check: largest relative change" in result.output
+    assert (
+        "TimeEqualityTrigger" in result.output
+        and "self-check: largest relative change" in result.output
+    )
     assert "--start is not 0" in result.output

@@ -34,7 +34,11 @@ def _outcome(path: Path) -> dict[str, object]:
         model = load_model(path)
         require_simulatable(model)
     except UnsupportedSbmlFeatureError as err:
-        return {"status": "refused", "features": sorted({i.code for i in err.issues}), "message": str(err)}
+        return {
+            "status": "refused",
+            "features": sorted({i.code for i in err.issues}),
+            "message": str(err),
+        }
     except SbmlTwinError as err:
         return {"status": "refused", "features": [], "message": str(err)}
     outputs = list(default_outputs(model))
@@ -45,11 +49,17 @@ def _outcome(path: Path) -> dict[str, object]:
     scale = np.maximum(np.nanmax(np.abs(plain), axis=0), 1e-300)
     diff = np.abs(mine - plain) / scale
     worst = float(np.nanmax(diff)) if diff.size else 0.0
-    return {"status": "simulated" if ours.status.value == "ok" else "failed", "max_scaled_diff": worst,
-            "outputs": len(outputs), "message": ours.message}
+    return {
+        "status": "simulated" if ours.status.value == "ok" else "failed",
+        "max_scaled_diff": worst,
+        "outputs": len(outputs),
+        "message": ours.message,
+    }
 
 
-def test_every_community_model_is_simulated_identically_or_refused(shared_dir: Path, tmp_path: Path) -> None:
+def test_every_community_model_is_simulated_identically_or_refused(
+    shared_dir: Path, tmp_path: Path
+) -> None:
     outcomes: dict[str, dict[str, object]] = {}
     for path in _models(shared_dir):
         try:
@@ -63,7 +73,12 @@ def test_every_community_model_is_simulated_identically_or_refused(shared_dir: P
     assert refused == {k: [v] for k, v in EXPECTED_REFUSED.items()}
     # Tolerance: CVODE runs at rtol 1e-6; plain libroadrunner itself differs by 8.8e-6 (scaled)
     # between loading BIOMD0000000075 from its path and from the same text as a string.
-    differ = {k: v["max_scaled_diff"] for k, v in outcomes.items()
-              if v["status"] == "simulated" and v["max_scaled_diff"] > 1e-4}
+    differ = {
+        k: v["max_scaled_diff"]
+        for k, v in outcomes.items()
+        if v["status"] == "simulated" and v["max_scaled_diff"] > 1e-4
+    }
     assert not differ, differ
-    assert sum(v["status"] == "simulated" for v in outcomes.values()) == len(outcomes) - len(EXPECTED_REFUSED)
+    assert sum(v["status"] == "simulated" for v in outcomes.values()) == len(outcomes) - len(
+        EXPECTED_REFUSED
+    )

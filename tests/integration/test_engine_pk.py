@@ -258,7 +258,16 @@ def test_delayed_t0_events_fire_once_per_run() -> None:
         fmt="antimony",
     )
     compiled = compile_model(model)
-    runs = [simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() for _ in range(3)]
+    runs = [
+        simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() for _ in range(3)
+    ]
     assert runs == [[5.0, 25.0, 25.0, 25.0]] * 3
-    assert simulate(compiled, {"P1": 3.0}, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() == [3.0, 9.0, 9.0, 9.0]
-    assert simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() == [5.0, 25.0, 25.0, 25.0]
+    assert simulate(compiled, {"P1": 3.0}, end=3, points=4, outputs=["P1"]).frame[
+        "P1"
+    ].tolist() == [3.0, 9.0, 9.0, 9.0]
+    assert simulate(compiled, end=3, points=4, outputs=["P1"]).frame["P1"].tolist() == [
+        5.0,
+        25.0,
+        25.0,
+        25.0,
+    ]

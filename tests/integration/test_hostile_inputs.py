@@ -32,7 +32,7 @@ EXPECTED = {
     "truncated.xml": "not well-formed",
     "undefined_id.xml": "'kx'",
     "no_model.xml": "no <model>",
-    "not_sbml.xml": "invalid SBML",
+    "not_sbml.xml": "not <sbml>",
 }
 LIMIT_BYTES = 500 * 2**20
 
@@ -88,6 +88,20 @@ def test_deep_mathml_gives_a_clear_error(tmp_path: Path, depth: int) -> None:
     f.write_text(deep_mathml(depth), encoding="utf-8")
     code, err, seconds, rss = _run(["simulate", str(f), "--end", "1"])
     assert code == 2 and "nest deeper than" in err, err
+    assert seconds < 10 and rss < LIMIT_BYTES
+
+
+def test_very_long_attribute_gives_a_clear_error(tmp_path: Path) -> None:
+    # libroadrunner 2.10 segfaults on attribute values of about 65,500 characters
+    text = (
+        (HOSTILE / "ok_l2v4.xml")
+        .read_text(encoding="utf-8")
+        .replace('id="tiny_l2v4"', 'id="tiny_l2v4" name="' + "x" * 70_000 + '"', 1)
+    )
+    f = tmp_path / "long_attribute.xml"
+    f.write_text(text, encoding="utf-8")
+    code, err, seconds, rss = _run(["simulate", str(f), "--end", "1"])
+    assert code == 2 and "characters long" in err, err
     assert seconds < 10 and rss < LIMIT_BYTES
 
 

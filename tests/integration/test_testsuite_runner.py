@@ -14,16 +14,33 @@ import pytest
 from click.testing import CliRunner
 
 from sbmltwin.cli import cli
-from sbmltwin.validate import case_dirs, parse_case_selection, read_settings, run_case, run_suite, summarize
+from sbmltwin.validate import (
+    case_dirs,
+    parse_case_selection,
+    read_settings,
+    run_case,
+    run_suite,
+    summarize,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.shared]
 
-BASELINE = json.loads((Path(__file__).resolve().parents[1] / "data" / "testsuite" / "plain_roadrunner.json").read_text())
+BASELINE = json.loads(
+    (
+        Path(__file__).resolve().parents[1] / "data" / "testsuite" / "plain_roadrunner.json"
+    ).read_text()
+)
 
 # Recorded from `sbmltwin testsuite ../shared/sbml-test-suite/semantic --workers 2` (1550 cases).
 EXPECTED = {"pass": 1339, "fail": 0, "unsupported": 211, "error": 0}
-EXPECTED_REFUSED = {"AlgebraicRule": 104, "CSymbolDelay": 47, "FastReaction": 30, "IdNamedTime": 2,
-                    "VariableFactorial": 3, "fbc": 29}
+EXPECTED_REFUSED = {
+    "AlgebraicRule": 104,
+    "CSymbolDelay": 47,
+    "FastReaction": 30,
+    "IdNamedTime": 2,
+    "VariableFactorial": 3,
+    "fbc": 29,
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,14 +56,19 @@ def full_run(semantic: Path):  # type: ignore[no-untyped-def]
 def test_full_suite_counts(full_run) -> None:  # type: ignore[no-untyped-def]
     summary = summarize(full_run)
     counts = {k: summary["overall"][k] for k in EXPECTED}
-    assert counts == EXPECTED, [(r.case, r.status, r.message) for r in full_run if r.status in ("fail", "error")]
+    assert counts == EXPECTED, [
+        (r.case, r.status, r.message) for r in full_run if r.status in ("fail", "error")
+    ]
     assert summary["refused_features"] == EXPECTED_REFUSED
 
 
 def test_nothing_plain_roadrunner_passes_fails_or_errors_here(full_run) -> None:  # type: ignore[no-untyped-def]
     status = {r.case: r for r in full_run}
-    bad = [(c, status[c].status, status[c].message) for c in BASELINE["status"]["pass"]
-           if status[c].status in ("fail", "error")]
+    bad = [
+        (c, status[c].status, status[c].message)
+        for c in BASELINE["status"]["pass"]
+        if status[c].status in ("fail", "error")
+    ]
     assert not bad
     # … and every case where plain libroadrunner silently returns wrong numbers is refused here
     for case in BASELINE["status"]["fail"]:
@@ -63,8 +85,20 @@ def test_unsupported_is_never_a_fail(full_run) -> None:  # type: ignore[no-untyp
 
 def test_cli_selection_json_and_exit_code(semantic: Path, tmp_path: Path) -> None:
     out = tmp_path / "ts.json"
-    result = CliRunner().invoke(cli, ["testsuite", str(semantic), "--cases", "1-40,937", "--workers", "0",
-                                      "--json", str(out), "--self-check"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "testsuite",
+            str(semantic),
+            "--cases",
+            "1-40,937",
+            "--workers",
+            "0",
+            "--json",
+            str(out),
+            "--self-check",
+        ],
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(out.read_text())
     cases = {c["case"]: c for c in payload["cases"]}
