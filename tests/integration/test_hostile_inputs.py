@@ -8,6 +8,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,33 +39,37 @@ LIMIT_BYTES = 500 * 2**20
 
 
 def _run(args: list[str]) -> tuple[int, str, float, int]:
-    """Run sbmltwin in a child; return (exit status or -signal, stderr, seconds, max RSS bytes)."""
+    """Run sbmltwin in a child; return (exit code or -signal, stderr, seconds, the child's max RSS).
+
+    os.wait4 gives the resource usage of this one child (RUSAGE_CHILDREN would mix in every
+    child the test session ever had).
+    """
 
     def limit() -> None:  # a runaway child fails instead of swapping the machine
         resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
 
-    start = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sbmltwin", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=limit,
-    )
-    try:
-        _out, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        pytest.fail(f"sbmltwin {' '.join(args)} did not finish within 10 s")
-    seconds = time.monotonic() - start
-    _pid, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)
-    rss = usage.ru_maxrss * 1024 if usage is not None else _children_rss()
-    code = proc.returncode if proc.returncode is not None else os.waitstatus_to_exitcode(status)
-    return code, err.decode("utf-8", "replace"), seconds, rss
-
-
-def _children_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    with tempfile.TemporaryFile() as err_file:
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sbmltwin", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            preexec_fn=limit,
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() - start > 10:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                pytest.fail(f"sbmltwin {' '.join(args)} did not finish within 10 s")
+            time.sleep(0.02)
+        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
+        seconds = time.monotonic() - start
+        err_file.seek(0)
+        err = err_file.read().decode("utf-8", "replace")
+    return proc.returncode, err, seconds, usage.ru_maxrss * 1024
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
