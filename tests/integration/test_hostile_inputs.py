@@ -4,11 +4,8 @@ that a segfault in libsbml/libroadrunner would show up as a signal, not kill the
 
 from __future__ import annotations
 
-import os
-import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,38 +35,37 @@ EXPECTED = {
 LIMIT_BYTES = 500 * 2**20
 
 
+# The child reports its own peak RSS (VmHWM of its post-exec address space) at exit: a parent's
+# wait4/RUSAGE_CHILDREN figure would include the pytest process's pages from the fork.
+_CHILD = """
+import atexit, os, resource, runpy, sys
+resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
+def _peak():
+    with open("/proc/self/status") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    os.write(2, f"\\nPEAK_RSS_KB {kb}\\n".encode())
+atexit.register(_peak)
+sys.argv = ["sbmltwin", *sys.argv[1:]]
+runpy.run_module("sbmltwin", run_name="__main__", alter_sys=True)
+"""
+
+
 def _run(args: list[str]) -> tuple[int, str, float, int]:
-    """Run sbmltwin in a child; return (exit code or -signal, stderr, seconds, the child's max RSS).
-
-    os.wait4 gives the resource usage of this one child (RUSAGE_CHILDREN would mix in every
-    child the test session ever had).
-    """
-
-    def limit() -> None:  # a runaway child fails instead of swapping the machine
-        resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))
-
-    with tempfile.TemporaryFile() as err_file:
-        start = time.monotonic()
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sbmltwin", *args],
-            stdout=subprocess.DEVNULL,
-            stderr=err_file,
-            preexec_fn=limit,
+    """Run sbmltwin in a child; return (exit code or -signal, stderr, seconds, peak RSS bytes)."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, *args], capture_output=True, timeout=10, check=False
         )
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() - start > 10:
-                proc.kill()
-                os.wait4(proc.pid, 0)
-                pytest.fail(f"sbmltwin {' '.join(args)} did not finish within 10 s")
-            time.sleep(0.02)
-        proc.returncode = os.waitstatus_to_exitcode(status)  # tell Popen the child is reaped
-        seconds = time.monotonic() - start
-        err_file.seek(0)
-        err = err_file.read().decode("utf-8", "replace")
-    return proc.returncode, err, seconds, usage.ru_maxrss * 1024
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"sbmltwin {' '.join(args)} did not finish within 10 s")
+    seconds = time.monotonic() - start
+    err = proc.stderr.decode("utf-8", "replace")
+    peak = [int(line.split()[1]) for line in err.splitlines() if line.startswith("PEAK_RSS_KB ")]
+    err = "\n".join(
+        line for line in err.splitlines() if line.strip() and not line.startswith("PEAK_RSS_KB ")
+    )
+    return proc.returncode, err, seconds, (peak[-1] * 1024 if peak else 2**63)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
