@@ -26,6 +26,7 @@ __all__ = [
     "SimulationError",
     "UnitError",
     "UnsupportedSbmlFeatureError",
+    "ValidationDataError",
 ]
 
 
@@ -135,3 +136,7 @@ class BindingError(SbmlTwinError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return SbmlTwinError.__str__(self)
+
+
+class ValidationDataError(SbmlTwinError, ValueError):
+    """A validation case, its observations or a report manifest cannot be read."""

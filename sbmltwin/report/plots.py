@@ -1,0 +1,235 @@
+"""Figures for validation reports: time courses, predicted-vs-observed scatter, ratio limits.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without :mod:`matplotlib.pyplot`,
+so no figure is registered globally and none can leak; callers render it (``figure_png``) and
+drop it. Text taken from a manifest is passed through :func:`mpl_text` so that ``$`` cannot
+start mathtext and a leading ``_`` cannot hide a legend entry.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "figure_png",
+    "format_number",
+    "mpl_text",
+    "quiet_glyphs",
+    "ratio_figure",
+    "scatter_figure",
+    "timecourse_figure",
+]
+
+# colour-blind-safe (Okabe–Ito); cycled per group / per case
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
+
+
+def format_number(value: Any, digits: int = 4) -> str:
+    """``1.234e-05`` style with ``digits`` significant digits; ``—`` for missing, ``n/a`` for NaN.
+
+    >>> format_number(1.59909403), format_number(None), format_number(True), format_number(3)
+    ('1.599', '—', 'yes', '3')
+    """
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return "n/a" if math.isnan(value) else f"{value:.{digits}g}"
+    return str(value)
+
+
+def mpl_text(value: Any) -> str:
+    r"""Text safe for matplotlib: ``$`` escaped, no leading underscore (legend would hide it).
+
+    >>> mpl_text("$x_1"), mpl_text("_hidden")
+    ('\\$x_1', ' _hidden')
+    """
+    text = str(value).replace("$", r"\$")
+    return " " + text if text.startswith("_") else text
+
+
+@contextmanager
+def quiet_glyphs() -> Iterator[None]:
+    """Silence matplotlib's harmless 'Glyph … missing from font' warnings (e.g. CJK citations)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+        warnings.filterwarnings("ignore", message=r"Matplotlib currently does not support")
+        yield
+
+
+def figure_png(fig: Figure, *, dpi: int = 100) -> bytes:
+    """Render ``fig`` as PNG bytes (Agg canvas, no timestamp in the metadata)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    with quiet_glyphs():
+        fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    return buf.getvalue()
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _floats(values: Any) -> list[float]:
+    """Numbers from a JSON list; ``null`` and non-numbers become NaN."""
+    out: list[float] = []
+    for v in values or ():
+        out.append(float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan)
+    return out
+
+
+def _positive(x: Sequence[float], y: Sequence[float]) -> tuple[list[float], list[float]]:
+    pairs = [(a, b) for a, b in zip(x, y, strict=False) if math.isfinite(a) and b > 0]
+    return [a for a, _ in pairs], [b for _, b in pairs]
+
+
+def timecourse_figure(case: Mapping[str, Any], output_name: str, log: bool) -> Figure:
+    """Observed points and predicted lines of one output, one colour per group."""
+    fig = _new_figure(6.4, 4.0)
+    ax = fig.add_subplot()
+    unit = time_unit = "?"
+    any_positive = False
+    for i, group in enumerate(case.get("groups") or ()):
+        out = (group.get("outputs") or {}).get(output_name)
+        if not isinstance(out, Mapping):
+            continue
+        unit = str(out.get("unit", unit))
+        time_unit = str(out.get("time_unit", time_unit))
+        colour = PALETTE[i % len(PALETTE)]
+        name = mpl_text(group.get("name", f"group {i + 1}"))
+        pred = out.get("predicted") or {}
+        obs = out.get("observed") or {}
+        pt, pv = _floats(pred.get("time")), _floats(pred.get("value"))
+        ot, ov = _floats(obs.get("time")), _floats(obs.get("value"))
+        if log:
+            pt, pv = _positive(pt, pv)
+            ot, ov = _positive(ot, ov)
+        any_positive = any_positive or bool(pv) or bool(ov)
+        ax.plot(pt, pv, "-", color=colour, lw=1.6, label=f"{name} predicted")
+        ax.plot(ot, ov, "o", color=colour, ms=5, mfc="white", mew=1.5, label=f"{name} observed")
+    if log and any_positive:
+        ax.set_yscale("log")
+    ax.set_xlabel(f"time [{mpl_text(time_unit)}]")
+    ax.set_ylabel(f"{mpl_text(output_name)} [{mpl_text(unit)}]")
+    scale = "log" if log else "linear"
+    ax.set_title(f"{mpl_text(case.get('id', '?'))}: {mpl_text(output_name)} ({scale})", fontsize=10)
+    ax.grid(alpha=0.3, which="both" if log else "major")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(
+            fontsize="x-small", loc="best", ncols=2 if len(case.get("groups") or ()) > 3 else 1
+        )
+    return fig
+
+
+def _fold_lines(ax: Axes, lo: float, hi: float) -> None:
+    ax.plot([lo, hi], [lo, hi], "-", color="black", lw=1, label="identity")
+    for fold, style, label in ((1.25, ":", "1.25-fold"), (2.0, "--", "2-fold")):
+        ax.plot([lo, hi], [lo * fold, hi * fold], style, color="grey", lw=1, label=label)
+        ax.plot([lo, hi], [lo / fold, hi / fold], style, color="grey", lw=1)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+
+
+def scatter_figure(cases: Sequence[Mapping[str, Any]]) -> Figure:
+    """Predicted vs observed AUC and Cmax of every group and output: log–log, 1.25- and 2-fold lines."""
+    fig = _new_figure(9.0, 4.4)
+    axes = fig.subplots(1, 2)
+    for ax, metric, label in zip(axes, ("auc", "cmax"), ("AUC", "Cmax"), strict=True):
+        xs: list[float] = []
+        ys: list[float] = []
+        for i, case in enumerate(cases):
+            cx: list[float] = []
+            cy: list[float] = []
+            for group in case.get("groups") or ():
+                for out in (group.get("outputs") or {}).values():
+                    if not isinstance(out, Mapping):
+                        continue
+                    o, p = _floats([out.get(f"{metric}_observed"), out.get(f"{metric}_predicted")])
+                    if o > 0 and p > 0:
+                        cx.append(o)
+                        cy.append(p)
+            if cx:
+                ax.plot(
+                    cx,
+                    cy,
+                    "os^Dv<>"[i % 7],
+                    color=PALETTE[i % len(PALETTE)],
+                    ms=6,
+                    ls="none",
+                    label=mpl_text(case.get("id", f"case {i + 1}")),
+                )
+                xs += cx
+                ys += cy
+        if xs:
+            lo = min(*xs, *ys) / 3.0
+            hi = max(*xs, *ys) * 3.0
+            _fold_lines(ax, lo, hi)
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.legend(fontsize="x-small", loc="upper left")
+        else:
+            ax.text(
+                0.5, 0.5, "no positive values", ha="center", va="center", transform=ax.transAxes
+            )
+        ax.set_aspect("equal", adjustable="box")
+        ax.set_xlabel(f"observed {label}")
+        ax.set_ylabel(f"predicted {label}")
+        ax.set_title(f"{label}: predicted vs observed", fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def ratio_figure(cases: Sequence[Mapping[str, Any]]) -> Figure | None:
+    """Observed and predicted group ratios against the Guest et al. (2011) limits; None if no ratios."""
+    rows: list[tuple[str, float, float, float, float]] = []
+    for case in cases:
+        for r in case.get("ratios") or ():
+            obs, pred, lo, hi = _floats(
+                [r.get("observed"), r.get("predicted"), r.get("guest_lower"), r.get("guest_upper")]
+            )
+            label = f"{case.get('id', '?')}: {r.get('metric', '?')} {r.get('numerator', '?')}/{r.get('denominator', '?')}"
+            rows.append((mpl_text(label), obs, pred, lo, hi))
+    if not rows:
+        return None
+    fig = _new_figure(8.0, 1.2 + 0.45 * len(rows))
+    ax = fig.add_subplot()
+    for y, (_, obs, pred, lo, hi) in enumerate(rows):
+        if lo > 0 and hi > 0:
+            ax.plot([lo, hi], [y, y], "-", color="#56B4E9", lw=6, alpha=0.6, solid_capstyle="butt")
+        if obs > 0:
+            ax.plot([obs], [y], "|", color="black", ms=14, mew=2)
+        if pred > 0:
+            ax.plot([pred], [y], "o", color="#D55E00", ms=7)
+    ax.plot([], [], "-", color="#56B4E9", lw=6, alpha=0.6, label="Guest limits")
+    ax.plot([], [], "|", color="black", ms=10, mew=2, label="observed")
+    ax.plot([], [], "o", color="#D55E00", ms=7, label="predicted")
+    values = [v for row in rows for v in row[1:] if v > 0]
+    if values:
+        ax.set_xscale("log")
+        ax.set_xlim(min(values) / 1.5, max(values) * 1.5)
+    ax.set_yticks(range(len(rows)), [row[0] for row in rows], fontsize="small")
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlabel("ratio (numerator / denominator)")
+    ax.set_title("Group ratios within Guest et al. (2011) limits", fontsize=10)
+    ax.grid(alpha=0.3, axis="x", which="both")
+    ax.legend(fontsize="x-small", loc="best")
+    return fig

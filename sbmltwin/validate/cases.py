@@ -1,0 +1,475 @@
+"""Validation cases: observed clinical PK by group ↔ personalized simulations.
+
+A case is a TOML file and a CSV of observations (format in the README, "Validation"). Running a
+case personalizes one twin per group (``[groups.NAME] profile = {...}``) with the model's bindings,
+simulates the study's regimen, and compares predicted with observed AUC(0–tlast), Cmax and
+every observed concentration; its ``[acceptance]`` decides pass or fail.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sbmltwin.engine import (
+    CompileSettings,
+    IntegratorSettings,
+    compile_model,
+    parse_regimen,
+    simulate,
+)
+from sbmltwin.errors import UnitError, ValidationDataError
+from sbmltwin.model import Model, load_model, require_simulatable
+from sbmltwin.personalize import Bindings, load_bindings, parse_profile, personalize
+from sbmltwin.pk import auc_trapezoid
+from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
+from sbmltwin.validate.metrics import fold_error, guest_limits, summary
+
+__all__ = [
+    "INTEGRATOR",
+    "ValidationCase",
+    "ValidationDataError",
+    "find_cases",
+    "library_dir",
+    "load_case",
+    "overall",
+    "run_case",
+    "validation_dir",
+]
+
+#: integrator settings of every validation run (recorded in the manifest)
+INTEGRATOR = IntegratorSettings(absolute_tolerance=1e-12, relative_tolerance=1e-8)
+GRID_STEP_H = 0.05  # output grid of the predictions, in hours (AUC and Cmax use it)
+
+
+def _packaged_or_repo(name: str) -> Path:
+    packaged = resources.files("sbmltwin").joinpath("_library", name)
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / name
+
+
+def library_dir() -> Path:
+    """The model library (``model_library/``): packaged in wheels, the repo's in a checkout."""
+    return _packaged_or_repo("model_library")
+
+
+def validation_dir() -> Path:
+    """The shipped validation cases (``validation/``)."""
+    return _packaged_or_repo("validation")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRef:
+    name: str
+    id: str
+    molecular_weight: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RatioCheck:
+    numerator: str
+    denominator: str
+    metric: str = "AUC"
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationCase:
+    """A parsed case file."""
+
+    id: str
+    path: Path
+    source: str
+    citation: str
+    model: str
+    role: str
+    doses: tuple[str, ...]
+    end: str
+    groups: Mapping[str, Mapping[str, Any]]
+    descriptions: Mapping[str, str]
+    observed: Path
+    outputs: Mapping[str, OutputRef]
+    fold: float = 2.0
+    ratios: tuple[RatioCheck, ...] = ()
+    model_path: Path | None = None
+    bindings_path: Path | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def input_files(self) -> list[Path]:
+        files = [self.path, self.observed]
+        files += [p for p in (self.model_path, self.bindings_path) if p is not None]
+        return files
+
+
+def find_cases(root: str | Path) -> list[Path]:
+    """Case TOML files under ``root`` (a file is itself)."""
+    p = Path(root)
+    if p.is_file():
+        return [p]
+    if not p.is_dir():
+        raise ValidationDataError(
+            "no such file or directory", where=str(p), hint="give validation/ or a case .toml"
+        )
+    return sorted(q for q in p.rglob("*.toml") if q.name != "twin.toml")
+
+
+def load_case(path: str | Path) -> ValidationCase:
+    """Read and check a case TOML file (the observations are read by :func:`run_case`)."""
+    p = Path(path)
+    where = str(p)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ValidationDataError(f"cannot read the case: {err}", where=where) from err
+    allowed = {
+        "schema_version",
+        "id",
+        "source",
+        "citation",
+        "model",
+        "model_path",
+        "bindings",
+        "role",
+        "regimen",
+        "groups",
+        "observed",
+        "outputs",
+        "acceptance",
+    }
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ValidationDataError(
+            f"unknown key(s) {', '.join(map(repr, unknown))}",
+            where=where,
+            hint=f"allowed: {', '.join(sorted(allowed))}",
+        )
+    for key in ("source", "model", "regimen", "groups", "observed", "outputs"):
+        if key not in data:
+            raise ValidationDataError(
+                f"missing '{key}'",
+                where=where,
+                hint="every case names its source (PMID/DOI), model, regimen, groups, observed data and outputs",
+            )
+    regimen = data["regimen"]
+    doses = regimen.get("doses", [])
+    if isinstance(doses, str):
+        doses = [doses]
+    groups = {str(k): dict(v.get("profile", {})) for k, v in data["groups"].items()}
+    outputs = {}
+    for name, spec in data["outputs"].items():
+        spec = {"id": spec} if isinstance(spec, str) else spec
+        outputs[str(name)] = OutputRef(str(name), str(spec["id"]), spec.get("molecular_weight"))
+    acceptance = data.get("acceptance", {})
+    ratios = tuple(
+        RatioCheck(
+            str(r["numerator"]), str(r["denominator"]), str(r.get("metric", "AUC")), r.get("output")
+        )
+        for r in acceptance.get("ratios", [])
+    )
+    for r in ratios:
+        for g in (r.numerator, r.denominator):
+            if g not in groups:
+                raise ValidationDataError(f"ratio names unknown group '{g}'", where=where)
+    base = p.parent
+    model_path = (
+        base / data["model_path"]
+        if "model_path" in data
+        else library_dir() / data["model"] / "model.xml"
+    )
+    bindings_path = (
+        base / data["bindings"] if "bindings" in data else model_path.parent / "twin.toml"
+    )
+    return ValidationCase(
+        id=str(data.get("id", p.stem)),
+        path=p,
+        source=str(data["source"]),
+        citation=str(data.get("citation", "")),
+        model=str(data["model"]),
+        role=str(data.get("role", "validation")),
+        doses=tuple(str(d) for d in doses),
+        end=str(regimen.get("end", "24 h")),
+        groups=groups,
+        descriptions={str(k): str(v.get("description", k)) for k, v in data["groups"].items()},
+        observed=base / str(data["observed"]["file"]),
+        outputs=outputs,
+        fold=float(acceptance.get("fold", 2.0)),
+        ratios=ratios,
+        model_path=model_path,
+        bindings_path=bindings_path,
+    )
+
+
+def _read_observed(case: ValidationCase) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(case.observed)
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise ValidationDataError(
+            f"cannot read observations: {err}", where=str(case.observed)
+        ) from err
+    need = {"group", "output", "time", "time_unit", "value", "value_unit"}
+    missing = need - set(frame.columns)
+    if missing:
+        raise ValidationDataError(
+            f"missing column(s) {', '.join(sorted(missing))}", where=str(case.observed)
+        )
+    for col, known in (("group", case.groups), ("output", case.outputs)):
+        bad = sorted(set(frame[col].astype(str)) - set(known))
+        if bad:
+            raise ValidationDataError(
+                f"unknown {col} value(s) {bad}",
+                where=str(case.observed),
+                hint=f"the case defines {', '.join(known)}",
+            )
+    if frame["value"].isna().any() or (frame["time"] < 0).any():
+        raise ValidationDataError("empty values or negative times", where=str(case.observed))
+    return frame
+
+
+def _factor(unit_text: str, target: ModelUnit, mw: str | None, where: str) -> float:
+    try:
+        return to_model_units(
+            parse_quantity(f"1 {unit_text}", where=where), target, molecular_weight=mw, where=where
+        )
+    except UnitError as err:
+        raise ValidationDataError(err.what, where=where, hint=err.hint) from None
+
+
+def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any]:
+    """Run every group of ``case``; return a JSON-ready result (floats, lists, strings)."""
+    model = load_model(case.model_path or "")
+    require_simulatable(model)
+    bindings = load_bindings(case.bindings_path or "")
+    observed = _read_observed(case)
+    compiled = compile_model(model, CompileSettings())
+    tunit = model.time_unit
+    end = to_model_units(parse_quantity(case.end), tunit, where=f"{case.path} [regimen] end")
+    hours = to_model_units(parse_quantity("1 h"), tunit)
+    points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
+    regimen = parse_regimen(case.doses, where=f"{case.path} [regimen]")
+    mw = next((d.molecular_weight for d in bindings.dosing.values() if d.molecular_weight), None)
+    selections = sorted({o.id for o in case.outputs.values()})
+
+    groups: list[dict[str, Any]] = []
+    auc_folds: list[float] = []
+    cmax_folds: list[float] = []
+    obs_folds: list[float] = []
+    exposure: dict[tuple[str, str, str], tuple[float, float]] = {}
+    for gname, profile_data in case.groups.items():
+        profile = parse_profile(
+            {"id": f"{case.id}:{gname}", **profile_data}, source=f"{case.path} [groups.{gname}]"
+        )
+        pset = personalize(model, profile, bindings)
+        result = simulate(
+            compiled,
+            pset.as_dict(),
+            regimen,
+            end=end,
+            points=points,
+            outputs=selections,
+            integrator=INTEGRATOR,
+            default_target=bindings.dose_targets(),
+            molecular_weight=mw,
+        )
+        t = result.frame["time"].to_numpy()
+        group: dict[str, Any] = {
+            "name": gname,
+            "description": case.descriptions.get(gname, gname),
+            "explain": pset.explain(),
+            "outputs": {},
+        }
+        for oname, out in case.outputs.items():
+            target = ModelUnit(
+                result.units[out.id],
+                model.concentration_units[out.id.strip("[]")].expr
+                if out.id.startswith("[")
+                else model.units[out.id].expr,
+            )
+            obs = observed[(observed["group"].astype(str) == gname) & (observed["output"] == oname)]
+            if obs.empty:
+                continue
+            where = f"{case.observed} ({gname}, {oname})"
+            t_obs = np.array(
+                [
+                    v * _factor(u, tunit, None, where)
+                    for v, u in zip(obs["time"], obs["time_unit"], strict=True)
+                ]
+            )
+            c_obs = np.array(
+                [
+                    v * _factor(u, target, out.molecular_weight, where)
+                    for v, u in zip(obs["value"], obs["value_unit"], strict=True)
+                ]
+            )
+            order = np.argsort(t_obs)
+            t_obs, c_obs = t_obs[order], c_obs[order]
+            pred = result.frame[out.id].to_numpy()
+            c_at_obs = np.interp(t_obs, t, pred)
+            tlast = float(t_obs[-1])
+            window = t <= tlast + 1e-12
+            t0, c0 = (t_obs, c_obs) if t_obs[0] == 0 else (np.r_[0.0, t_obs], np.r_[0.0, c_obs])
+            auc_obs = auc_trapezoid(t0, c0)
+            auc_pred = auc_trapezoid(t[window], pred[window])
+            cmax_obs, cmax_pred = float(c_obs.max()), float(pred[window].max())
+            fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
+            auc_folds.append(fe_auc)
+            cmax_folds.append(fe_cmax)
+            point_folds = [fold_error(p, o) for p, o in zip(c_at_obs, c_obs, strict=True)]
+            obs_folds.extend(point_folds)
+            exposure[(gname, oname, "AUC")] = (auc_pred, auc_obs)
+            exposure[(gname, oname, "Cmax")] = (cmax_pred, cmax_obs)
+            group["outputs"][oname] = {
+                "unit": target.text,
+                "time_unit": tunit.text,
+                "observed": {"time": t_obs.tolist(), "value": c_obs.tolist()},
+                "predicted": {"time": t.tolist(), "value": pred.tolist()},
+                "predicted_at_observed": c_at_obs.tolist(),
+                "point_fold_errors": point_folds,
+                "auc_observed": auc_obs,
+                "auc_predicted": auc_pred,
+                "auc_fold": fe_auc,
+                "cmax_observed": cmax_obs,
+                "cmax_predicted": cmax_pred,
+                "cmax_fold": fe_cmax,
+                "within_fold": bool(
+                    1 / case.fold <= fe_auc <= case.fold and 1 / case.fold <= fe_cmax <= case.fold
+                ),
+            }
+        groups.append(group)
+
+    ratios = []
+    for r in case.ratios:
+        oname = r.output or next(iter(case.outputs))
+        try:
+            pn, on = exposure[(r.numerator, oname, r.metric)]
+            pd_, od = exposure[(r.denominator, oname, r.metric)]
+        except KeyError:
+            raise ValidationDataError(
+                f"ratio {r.numerator}/{r.denominator} lacks observations", where=str(case.path)
+            ) from None
+        obs_ratio, pred_ratio = on / od, pn / pd_
+        lo, hi = guest_limits(obs_ratio)
+        ratios.append(
+            {
+                "numerator": r.numerator,
+                "denominator": r.denominator,
+                "metric": r.metric,
+                "output": oname,
+                "observed": obs_ratio,
+                "predicted": pred_ratio,
+                "guest_lower": lo,
+                "guest_upper": hi,
+                "within": bool(lo <= pred_ratio <= hi),
+            }
+        )
+    folds_ok = all(o["within_fold"] for g in groups for o in g["outputs"].values())
+    result_dict: dict[str, Any] = {
+        "id": case.id,
+        "source": case.source,
+        "citation": case.citation,
+        "model": case.model,
+        "role": case.role,
+        "doses": list(case.doses),
+        "fold": case.fold,
+        "groups": groups,
+        "ratios": ratios,
+        "metrics": {
+            "auc": summary(auc_folds),
+            "cmax": summary(cmax_folds),
+            "observations": summary(obs_folds),
+        },
+        "passed": bool(folds_ok and all(r["within"] for r in ratios)),
+        "model_sha256": model.sha256,
+    }
+    if sensitivity and case.groups:
+        result_dict["sensitivity"] = _sensitivity(
+            model, bindings, case, compiled, end, points, regimen, mw
+        )
+    return result_dict
+
+
+def _sensitivity(
+    model: Model,
+    bindings: Bindings,
+    case: ValidationCase,
+    compiled: Any,
+    end: float,
+    points: int,
+    regimen: Any,
+    mw: str | None,
+    top: int = 10,
+) -> list[dict[str, float | str]]:
+    """Normalized local sensitivities (ΔX/X)/(Δp/p), +1 % steps, of AUC and Cmax of the first
+    output for the first group, for every non-zero constant parameter; the ``top`` by |S_AUC|."""
+    gname = next(iter(case.groups))
+    profile = parse_profile({"id": gname, **case.groups[gname]})
+    base = personalize(model, profile, bindings).as_dict()
+    out_id = next(iter(case.outputs.values())).id
+    computed = {e.sid for e in model.elements if "set by" in e.detail}
+
+    def exposure(params: Mapping[str, float]) -> tuple[float, float]:
+        res = simulate(
+            compiled,
+            params,
+            regimen,
+            end=end,
+            points=points,
+            outputs=[out_id],
+            integrator=INTEGRATOR,
+            default_target=bindings.dose_targets(),
+            molecular_weight=mw,
+        )
+        y = res.frame[out_id].to_numpy()
+        return auc_trapezoid(res.frame["time"].to_numpy(), y), float(y.max())
+
+    auc0, cmax0 = exposure(base)
+    rows: list[dict[str, float | str]] = []
+    for e in model.elements:
+        if e.kind != "parameter" or e.detail != "constant" or e.sid in computed or not e.value:
+            continue
+        value = base.get(e.sid, e.value)
+        if not value or not math.isfinite(value):
+            continue
+        auc1, cmax1 = exposure({**base, e.sid: value * 1.01})
+        rows.append(
+            {
+                "parameter": e.sid,
+                "value": value,
+                "unit": e.unit,
+                "s_auc": (auc1 / auc0 - 1) / 0.01 if auc0 else math.nan,
+                "s_cmax": (cmax1 / cmax0 - 1) / 0.01 if cmax0 else math.nan,
+            }
+        )
+    rows.sort(key=lambda r: -abs(float(r["s_auc"])) if math.isfinite(float(r["s_auc"])) else 0.0)
+    return rows[:top]
+
+
+def overall(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Pooled metrics over cases: AUC/Cmax fold errors, groups within fold, verdict counts."""
+    auc = [o["auc_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()]
+    cmax = [o["cmax_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()]
+    groups_ok = [
+        o["within_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()
+    ]
+    ratios = [x for r in results for x in r["ratios"]]
+    return {
+        "cases": len(results),
+        "cases_passed": sum(bool(r["passed"]) for r in results),
+        "groups": len(groups_ok),
+        "groups_within_fold_percent": 100.0 * sum(groups_ok) / len(groups_ok)
+        if groups_ok
+        else math.nan,
+        "auc": summary(auc),
+        "cmax": summary(cmax),
+        "auc_and_cmax": summary(auc + cmax),
+        "ratios_within_guest": sum(bool(x["within"]) for x in ratios),
+        "ratios": len(ratios),
+    }
