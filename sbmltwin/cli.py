@@ -595,10 +595,17 @@ def _run_validation(
     cases = [load_case(f) for f in files]
     results = []
     show = sys.stderr.isatty()
+    seen_models: set[str] = set()
     for i, case in enumerate(cases, 1):
         if show:
             click.echo(f"[{i}/{len(cases)}] {case.id} …", err=True)
-        results.append(run_case(case))
+        # local sensitivities once per model (on its first case with the most groups)
+        first = case.model not in seen_models and len(case.groups) == max(
+            len(c.groups) for c in cases if c.model == case.model
+        )
+        if first:
+            seen_models.add(case.model)
+        results.append(run_case(case, sensitivity=first))
     manifest = build_manifest(cases, results, overall(results), command=command)
     written = write_report(manifest, out_dir, html=html, pdf=pdf)
     return manifest, written

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sbmltwin.model import load_model
 from sbmltwin.report.manifest import read_manifest
 from sbmltwin.validate.cases import load_case
 
@@ -156,7 +157,9 @@ def export_omex(manifest_path: str | Path, out: str | Path) -> Path:
         case = load_case(case_path)
         model_name = f"models/{_sid(case.model)}.xml"
         if model_name not in files and case.model_path is not None:
-            files[model_name] = case.model_path.read_bytes()
+            files[model_name] = load_model(case.model_path).sbml.encode(
+                "utf-8"
+            )  # SBML even from Antimony
             entries.append((f"./{model_name}", FORMATS["sbml"], False))
         data_name = f"data/{case.observed.name}"
         files[data_name] = case.observed.read_bytes()
