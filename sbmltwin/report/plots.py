@@ -27,6 +27,7 @@ __all__ = [
     "ratio_figure",
     "scatter_figure",
     "timecourse_figure",
+    "top_sensitivities",
 ]
 
 # colour-blind-safe (Okabe–Ito); cycled per group / per case
@@ -48,6 +49,17 @@ def format_number(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         return "n/a" if math.isnan(value) else f"{value:.{digits}g}"
     return str(value)
+
+
+def top_sensitivities(case: Mapping[str, Any], n: int = 10) -> list[Mapping[str, Any]]:
+    """The ``n`` entries of ``case["sensitivity"]`` with the largest ``max(|S_AUC|, |S_Cmax|)``."""
+
+    def size(s: Mapping[str, Any]) -> float:
+        vals = _floats([s.get("s_auc"), s.get("s_cmax")])
+        return max((abs(v) for v in vals if not math.isnan(v)), default=0.0)
+
+    sens = [s for s in case.get("sensitivity") or () if isinstance(s, Mapping)]
+    return sorted(sens, key=size, reverse=True)[:n]
 
 
 def mpl_text(value: Any) -> str:

@@ -1,0 +1,161 @@
+"""Cohort throughput: a plain libroadrunner loop vs sbmltwin's cohort runner (issue 6).
+
+Same model, same twins (sampled and personalized by sbmltwin beforehand for the plain loop),
+same output. Plain loop: load once; per twin set initial values (``rr.model.setValue("init(p)")``,
+the fastest correct way in libroadrunner 2.10), ``resetAll``, dose, simulate 0–48 h with 481
+points, AUC by trapezoid and Cmax with numpy. sbmltwin: ``run_cohort`` dense (481 points) and
+summary-only, with 1 and N process workers. Prints twins/s and ratios.
+
+    python benchmarks/cohort_throughput.py --quick        # < 60 s
+    python benchmarks/cohort_throughput.py --n 10000 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compile_backends import antimony_to_sbml, pbpk_antimony
+
+from sbmltwin.cohort.backends import ProcessBackend, SerialBackend
+from sbmltwin.cohort.run import run_cohort
+from sbmltwin.cohort.sampling import parse_population, sample_twin
+from sbmltwin.engine import parse_regimen, resolve_regimen
+from sbmltwin.model import Model, parse_model
+from sbmltwin.personalize import Bindings, parse_bindings, personalize
+
+SPEC = {"population": "European", "genes": ["CYP2D6"], "unknown_alleles": "error"}
+SMALL_BINDINGS = """schema_version = 1
+[[covariates.weight]]
+parameter = "BW"
+law = "value"
+[[covariates.weight]]
+parameter = "CL_other"
+law = "allometric"
+exponent = 0.75
+reference = "70 kg"
+[dosing.oral]
+target = "A_gut"
+"""
+PBPK_BINDINGS = """schema_version = 1
+[[covariates.weight]]
+parameter = "CO"
+law = "allometric"
+exponent = 0.75
+reference = "70 kg"
+[dosing.oral]
+target = "P1_lumen"
+"""
+
+
+def _models() -> dict[str, tuple[Model, Bindings, str, str]]:
+    ant = resources.files("sbmltwin.examples").joinpath("cyp2d6_substrate.ant").read_text()
+    small = parse_model(ant, fmt="antimony")
+    ant_pbpk = pbpk_antimony(1).replace("\n", "\n  unit time_unit = 3600 second\n", 1)
+    pbpk = parse_model(antimony_to_sbml(ant_pbpk), fmt="sbml")
+    return {
+        "small PK": (
+            small,
+            parse_bindings(tomllib.loads(SMALL_BINDINGS), source="small"),
+            "[C_plasma]",
+            "100 mg oral",
+        ),
+        "PBPK 14 tissues": (
+            pbpk,
+            parse_bindings(tomllib.loads(PBPK_BINDINGS), source="pbpk"),
+            "[P1_ven]",
+            "100 oral",
+        ),
+    }
+
+
+def plain_loop(model: Model, bindings: Bindings, output: str, dose: str, n: int) -> float:
+    import roadrunner
+
+    spec = parse_population({**SPEC, "iiv": {}})
+    params = [
+        personalize(model, sample_twin(spec, 7, i).profile, bindings).as_dict() for i in range(n)
+    ]
+    events = resolve_regimen(parse_regimen(dose), model, default_target=bindings.dose_targets())
+    rr = roadrunner.RoadRunner(model.sbml)
+    rr.timeCourseSelections = ["time", output]
+    start = time.perf_counter()
+    for p in params:
+        for sid, value in p.items():
+            rr.model.setValue(f"init({sid})", value)
+        rr.resetAll()
+        for e in events:
+            rr.setValue(e.target, rr.getValue(e.target) + e.amount)
+        d = rr.simulate(0, 48, 481)
+        float(np.trapezoid(d[:, 1], d[:, 0]))
+        float(np.max(d[:, 1]))
+    return n / (time.perf_counter() - start)
+
+
+def runner(
+    model: Model, bindings: Bindings, output: str, dose: str, n: int, workers: int, summary: bool
+) -> float:
+    backend = SerialBackend() if workers == 1 else ProcessBackend(workers)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = run_cohort(
+                model,
+                bindings,
+                parse_population(SPEC),
+                parse_regimen(dose),
+                n=n,
+                seed=7,
+                output=Path(tmp) / "c.parquet",
+                outputs=[output],
+                summary_only=summary,
+                chunk_size=max(50, n // (4 * workers)),
+                backend=backend,
+            )
+            return n / run.seconds
+    finally:
+        backend.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="n = 200 (under a minute)")
+    ap.add_argument(
+        "--rss", type=int, default=0, help="summary-only run of N twins; print peak RSS"
+    )
+    args = ap.parse_args(argv)
+    n = 200 if args.quick else args.n
+    if args.rss:
+        name = "small PK"
+        model, bindings, output, dose = _models()[name]
+        runner(model, bindings, output, dose, args.rss, 1, True)
+        kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"summary-only {args.rss} twins: peak RSS {kib / 1024:.0f} MiB")
+        return 0
+    print(f"{'model':18} {'mode':28} {'twins/s':>9} {'ratio':>7}")
+    for name, (model, bindings, output, dose) in _models().items():
+        plain = plain_loop(model, bindings, output, dose, n)
+        print(f"{name:18} {'plain libroadrunner 481 pt':28} {plain:9.1f} {1.0:7.2f}")
+        one = {}
+        for summary in (False, True):
+            for w in sorted({1, args.workers}):
+                rate = runner(model, bindings, output, dose, n, w, summary)
+                mode = f"sbmltwin {'summary' if summary else 'dense'} {w}w"
+                one.setdefault(summary, rate)
+                extra = f"  ({rate / one[summary]:.2f}× 1w)" if w > 1 else ""
+                print(f"{name:18} {mode:28} {rate:9.1f} {rate / plain:7.2f}{extra}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

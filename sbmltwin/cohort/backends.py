@@ -1,0 +1,164 @@
+"""Where chunks run: serial, local processes, or a Dask cluster, behind one small protocol.
+
+A backend maps a picklable, module-level function over jobs and yields ``(job, result)`` as
+jobs finish, with at most ``2 × workers`` jobs in flight so memory stays flat in cohort size.
+Workers receive the :class:`~sbmltwin.model.Model` (SBML text) inside each job and compile it
+once per process (``sbmltwin.engine.compile_model`` caches by SHA-256).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, Protocol, TypeVar
+
+from sbmltwin.errors import SbmlTwinError
+
+__all__ = ["Backend", "DaskBackend", "ProcessBackend", "SerialBackend", "default_workers"]
+
+J = TypeVar("J")
+R = TypeVar("R")
+
+
+def default_workers() -> int:
+    """``SBMLTWIN_WORKERS`` if set, else the number of usable cores."""
+    env = os.environ.get("SBMLTWIN_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError as err:
+            raise SbmlTwinError(f"SBMLTWIN_WORKERS={env!r} is not an integer") from err
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Backend(Protocol):
+    """Runs ``fn(job)`` for every job; yields (job, result) in completion order."""
+
+    name: str
+    workers: int
+
+    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialBackend:
+    """Everything in this process, one job after another."""
+
+    name = "serial"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+        for job in jobs:
+            yield job, fn(job)
+
+    def close(self) -> None:
+        return None
+
+
+def _bounded(
+    submit: Callable[[J], Any],
+    wait_one: Callable[[set[Any]], tuple[Any, set[Any]]],
+    result: Callable[[Any], R],
+    jobs: Iterable[J],
+    limit: int,
+) -> Iterator[tuple[J, R]]:
+    pending: dict[Any, J] = {}
+    it = iter(jobs)
+    exhausted = False
+    while True:
+        while not exhausted and len(pending) < limit:
+            try:
+                job = next(it)
+            except StopIteration:
+                exhausted = True
+                break
+            pending[submit(job)] = job
+        if not pending:
+            return
+        done, _ = wait_one(set(pending))
+        for fut in done:
+            yield pending.pop(fut), result(fut)
+
+
+class ProcessBackend:
+    """A ``ProcessPoolExecutor`` with spawned workers (no inherited libroadrunner state)."""
+
+    name = "processes"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        ctx = multiprocessing.get_context("spawn")
+        self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+
+    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+        def wait_one(fs: set[Any]) -> tuple[Any, set[Any]]:
+            done, rest = cf.wait(fs, return_when=cf.FIRST_COMPLETED)
+            return done, rest
+
+        return _bounded(
+            lambda job: self._pool.submit(fn, job),
+            wait_one,
+            lambda fut: fut.result(),
+            jobs,
+            2 * self.workers,
+        )
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskBackend:
+    """A Dask ``distributed`` client: an existing scheduler (``address``) or a LocalCluster."""
+
+    name = "dask"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        *,
+        workers: int | None = None,
+        processes: bool = True,
+        threads_per_worker: int = 1,
+    ) -> None:
+        try:
+            import distributed
+        except ImportError as err:
+            raise SbmlTwinError(
+                "the Dask backend needs the 'dask' extra", hint="pip install 'sbmltwin[dask]'"
+            ) from err
+        self._cluster: Any = None
+        if address is None:
+            self._cluster = distributed.LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers or default_workers(),
+                threads_per_worker=threads_per_worker,
+                processes=processes,
+                dashboard_address=None,
+            )
+            self._client = distributed.Client(self._cluster)  # type: ignore[no-untyped-call]
+        else:
+            self._client = distributed.Client(address)  # type: ignore[no-untyped-call]
+        info = self._client.scheduler_info()
+        self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info["workers"].values()))
+
+    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+        from distributed import wait
+
+        def wait_one(fs: set[Any]) -> tuple[Any, set[Any]]:
+            done, rest = wait(list(fs), return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+            return set(done), set(rest)
+
+        return _bounded(
+            lambda job: self._client.submit(fn, job, pure=False),
+            wait_one,
+            lambda fut: fut.result(),
+            jobs,
+            2 * self.workers,
+        )
+
+    def close(self) -> None:
+        self._client.close()  # type: ignore[no-untyped-call]
+        if self._cluster is not None:
+            self._cluster.close()

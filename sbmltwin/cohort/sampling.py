@@ -1,0 +1,416 @@
+"""Population specs → virtual twins, one independent random stream per twin.
+
+A spec (TOML) names a CPIC biogeographic group, the genes to sample, covariate distributions and
+inter-individual variability (IIV)::
+
+    schema_version = 1
+    population = "European"           # a CPIC group: European, East Asian, Sub-Saharan African, …
+    genes = ["CYP2D6"]
+    [covariates]
+    female_fraction = 0.5
+    age = { dist = "uniform", low = 18, high = 65 }                    # years
+    weight_height_correlation = 0.45
+    [covariates.height.female]                                           # cm
+    dist = "normal"; mean = 163; sd = 7; low = 140; high = 195
+    [covariates.weight.male]                                             # kg
+    dist = "lognormal"; median = 82; cv = 0.18; low = 40; high = 200
+    [iiv]                                                                # SBML id = CV %
+    CL_other = 30
+
+Distributions: ``normal`` (mean, sd), ``lognormal`` (median, cv), ``uniform`` (low, high);
+``low``/``high`` on a normal or log-normal truncate it (rejection sampling). Height is normal and
+weight log-normal by sex, correlated through one Gaussian copula (``weight_height_correlation``).
+Diplotypes draw two haplotypes independently from the CPIC allele frequencies of the group
+(Hardy–Weinberg, as CPIC's own diplotype and phenotype frequency tables assume). CPIC's ``x≥3``
+rows are read as three copies. Twin ``i`` of a cohort with seed ``s`` draws from
+``numpy.random.default_rng([s, i])`` in a fixed order, so it is the same twin whatever the worker
+count or chunking.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sbmltwin.errors import GenotypeError, ProfileError
+from sbmltwin.personalize import TwinProfile
+from sbmltwin.pgx import GeneCall, Phenotype, call_genotype, known_genes, parse_diplotype
+from sbmltwin.physiology import Sex
+
+__all__ = [
+    "Distribution",
+    "PopulationSpec",
+    "SampledTwin",
+    "allele_frequencies",
+    "load_population",
+    "parse_population",
+    "populations",
+    "sample_twin",
+]
+
+SCHEMA_VERSION = 1
+SOURCE = "population sampling (CPIC allele frequencies)"
+_KINDS = {"normal": {"mean", "sd"}, "lognormal": {"median", "cv"}, "uniform": {"low", "high"}}
+_ORDER = {"normal": ("mean", "sd"), "lognormal": ("median", "cv"), "uniform": ("low", "high")}
+_TOP_KEYS = {"schema_version", "population", "genes", "covariates", "iiv", "unknown_alleles"}
+_COV_KEYS = {
+    "female_fraction",
+    "age",
+    "height",
+    "weight",
+    "serum_creatinine",
+    "weight_height_correlation",
+}
+_MAX_REJECT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """One covariate distribution; ``low``/``high`` truncate (by rejection)."""
+
+    kind: str
+    a: float  # mean (normal), median (lognormal) or low (uniform)
+    b: float  # sd (normal), cv (lognormal) or high (uniform)
+    low: float = -math.inf
+    high: float = math.inf
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ProfileError(f"unknown distribution {self.kind!r}; use one of {sorted(_KINDS)}")
+        if self.kind == "uniform" and not self.a < self.b:
+            raise ProfileError(f"uniform needs low < high, not {self.a}, {self.b}")
+        if self.kind != "uniform" and not (self.b >= 0 and math.isfinite(self.a)):
+            raise ProfileError(f"{self.kind} needs a finite centre and a spread ≥ 0")
+        if self.kind == "lognormal" and self.a <= 0:
+            raise ProfileError(f"lognormal median must be positive, not {self.a}")
+        if not self.low < self.high:
+            raise ProfileError(f"truncation needs low < high, not {self.low}, {self.high}")
+
+    def from_normal(self, z: float) -> float:
+        """The value at standard-normal deviate ``z`` (normal and log-normal)."""
+        if self.kind == "normal":
+            return self.a + self.b * z
+        return self.a * math.exp(math.sqrt(math.log1p(self.b * self.b)) * z)
+
+    def sample(self, rng: np.random.Generator, where: str) -> float:
+        for _ in range(_MAX_REJECT):
+            if self.kind == "uniform":
+                value = float(rng.uniform(self.a, self.b))
+            else:
+                value = self.from_normal(float(rng.standard_normal()))
+            if self.low <= value <= self.high:
+                return value
+        raise ProfileError(f"{where}: truncation bounds reject almost every draw")
+
+    def accepts(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+# Illustrative adult defaults (roughly NHANES 2015–2018 adult means; Fryar et al. 2021, NHSR 160),
+# meant to be overridden for any real study.
+_DEFAULTS: dict[str, Distribution] = {
+    "age": Distribution("uniform", 18.0, 65.0),
+    "height.female": Distribution("normal", 162.0, 7.0, 140.0, 195.0),
+    "height.male": Distribution("normal", 176.0, 7.5, 150.0, 210.0),
+    "weight.female": Distribution("lognormal", 72.0, 0.22, 38.0, 180.0),
+    "weight.male": Distribution("lognormal", 85.0, 0.20, 45.0, 200.0),
+    "serum_creatinine.female": Distribution("lognormal", 0.75, 0.20, 0.3, 3.0),
+    "serum_creatinine.male": Distribution("lognormal", 0.95, 0.20, 0.4, 3.5),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PopulationSpec:
+    """A parsed population spec: group, genes with allele frequencies, covariates, IIV (CV %)."""
+
+    population: str
+    genes: tuple[str, ...]
+    frequencies: Mapping[str, tuple[tuple[str, ...], tuple[float, ...]]]
+    distributions: Mapping[str, Distribution]
+    female_fraction: float = 0.5
+    weight_height_correlation: float = 0.45
+    iiv: Mapping[str, float] = field(default_factory=dict)
+    unknown_alleles: str = "error"
+    source: str = "<population>"
+
+
+@dataclass(frozen=True, slots=True)
+class SampledTwin:
+    """One sampled twin: its profile and the IIV factor (median 1) for each SBML id."""
+
+    index: int
+    profile: TwinProfile
+    iiv: Mapping[str, float]
+
+
+@functools.cache
+def _frequency_rows() -> tuple[tuple[str, str, str, float], ...]:
+    text = (
+        resources.files("sbmltwin.cohort")
+        .joinpath("data", "allele_frequency_by_population.tsv")
+        .read_text(encoding="utf-8")
+    )
+    lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
+    rows = []
+    for line in lines[1:]:
+        gene, allele, group, freq, _ = line.split("\t")
+        rows.append((gene, allele, group, float(freq)))
+    return tuple(rows)
+
+
+def populations() -> tuple[str, ...]:
+    """The CPIC biogeographic groups with allele frequencies."""
+    return tuple(sorted({r[2] for r in _frequency_rows()}))
+
+
+def allele_frequencies(gene: str, population: str) -> dict[str, float]:
+    """CPIC allele frequencies (non-zero ones) of ``gene`` in ``population``."""
+    rows = [r for r in _frequency_rows() if r[0] == gene.upper()]
+    if not rows:
+        genes = sorted({r[0] for r in _frequency_rows()})
+        raise GenotypeError(
+            f"CPIC lists no allele frequencies for {gene}", hint=f"genes: {', '.join(genes)}"
+        )
+    found = {a: f for g, a, p, f in rows if p == population and f > 0}
+    if not found:
+        raise ProfileError(
+            f"no {gene} allele frequencies for population {population!r}",
+            hint=f"CPIC groups: {', '.join(populations())}",
+        )
+    return found
+
+
+def load_population(path: str | Path) -> PopulationSpec:
+    """Read a population spec from a TOML file."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+        raise ProfileError(f"cannot read population spec: {err}", where=str(p)) from err
+    return parse_population(data, source=str(p))
+
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ProfileError(
+            f"unknown key(s) {unknown}", where=where, hint=f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _distribution(entry: Any, base: Distribution, where: str) -> Distribution:
+    if not isinstance(entry, Mapping):
+        raise ProfileError("a distribution must be a table", where=where)
+    kind = str(entry.get("dist", base.kind))
+    params = _KINDS.get(kind)
+    if params is None:
+        raise ProfileError(f"unknown dist {kind!r}", where=where, hint=f"use {sorted(_KINDS)}")
+    _check_keys(entry, {"dist", "low", "high"} | params, where)
+    try:
+        values = {k: float(v) for k, v in entry.items() if k != "dist"}
+    except (TypeError, ValueError) as err:
+        raise ProfileError(f"distribution values must be numbers: {err}", where=where) from err
+    names = _ORDER[kind]
+    defaults = dict(zip(names, (base.a, base.b), strict=True)) if kind == base.kind else {}
+    missing = [k for k in names if k not in values and k not in defaults]
+    if missing:
+        raise ProfileError(f"{kind} needs {', '.join(missing)}", where=where)
+    get = {**defaults, **values}
+    if kind == "uniform":
+        return Distribution(kind, get["low"], get["high"])
+    a, b = get[names[0]], get[names[1]]
+    lo = values.get("low", base.low if kind == base.kind else -math.inf)
+    hi = values.get("high", base.high if kind == base.kind else math.inf)
+    try:
+        return Distribution(kind, a, b, lo, hi)
+    except ProfileError as err:
+        raise ProfileError(err.what, where=where) from None
+
+
+def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -> PopulationSpec:
+    """Validate a population spec given as a mapping (from TOML)."""
+    _check_keys(data, _TOP_KEYS, source)
+    if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise ProfileError("schema_version must be 1", where=source)
+    population = str(data.get("population", ""))
+    if population not in populations():
+        raise ProfileError(
+            f"population {population!r} is not a CPIC biogeographic group",
+            where=source,
+            hint=f"use one of: {', '.join(populations())}",
+        )
+    unknown_policy = str(data.get("unknown_alleles", "error"))
+    if unknown_policy not in ("error", "indeterminate"):
+        raise ProfileError("unknown_alleles must be 'error' or 'indeterminate'", where=source)
+    genes_in = data.get("genes", [])
+    if not isinstance(genes_in, list) or not all(isinstance(g, str) for g in genes_in):
+        raise ProfileError("genes must be a list of gene symbols", where=source)
+    genes = tuple(sorted({g.strip().upper() for g in genes_in}))
+    frequencies = {}
+    for gene in genes:
+        if gene not in known_genes():
+            raise GenotypeError(f"{gene} is not a gene sbmltwin.pgx knows", where=source)
+        freqs = allele_frequencies(gene, population)
+        total = sum(freqs.values())
+        if abs(total - 1) > 1e-3:
+            raise ProfileError(f"{gene} {population} frequencies sum to {total:.4f}", where=source)
+        _check_alleles(gene, freqs, unknown_policy, source)
+        names = tuple(freqs)
+        frequencies[gene] = (names, tuple(freqs[a] / total for a in names))
+
+    cov = data.get("covariates", {})
+    if not isinstance(cov, Mapping):
+        raise ProfileError("[covariates] must be a table", where=source)
+    _check_keys(cov, _COV_KEYS, f"{source} [covariates]")
+    dists = dict(_DEFAULTS)
+    for name in ("height", "weight", "serum_creatinine", "age"):
+        entry = cov.get(name)
+        if entry is None:
+            continue
+        if name != "age" and isinstance(entry, Mapping) and set(entry) <= {"female", "male"}:
+            for sex, sub in entry.items():
+                key = f"{name}.{sex}"
+                dists[key] = _distribution(sub, dists[key], f"{source} [covariates.{key}]")
+        elif name == "age":
+            dists["age"] = _distribution(entry, dists["age"], f"{source} [covariates.age]")
+        else:
+            for sex in ("female", "male"):
+                key = f"{name}.{sex}"
+                dists[key] = _distribution(entry, dists[key], f"{source} [covariates.{name}]")
+    for key in ("height.female", "height.male", "weight.female", "weight.male"):
+        if dists[key].kind == "uniform":
+            raise ProfileError(
+                f"{key} must be normal or lognormal (it is correlated)", where=source
+            )
+    female = float(cov.get("female_fraction", 0.5))
+    rho = float(cov.get("weight_height_correlation", 0.45))
+    if not 0 <= female <= 1 or not -1 < rho < 1:
+        raise ProfileError(
+            "female_fraction must be in [0, 1] and correlation in (-1, 1)", where=source
+        )
+
+    iiv_in = data.get("iiv", {})
+    if not isinstance(iiv_in, Mapping):
+        raise ProfileError("[iiv] must be a table of SBML id = CV %", where=source)
+    iiv = {}
+    for sid, cv in iiv_in.items():
+        if isinstance(cv, bool) or not isinstance(cv, int | float) or not 0 <= cv <= 500:
+            raise ProfileError(f"[iiv] {sid} = {cv!r} is not a CV % in [0, 500]", where=source)
+        iiv[str(sid)] = float(cv)
+    return PopulationSpec(
+        population=population,
+        genes=genes,
+        frequencies=frequencies,
+        distributions=dists,
+        female_fraction=female,
+        weight_height_correlation=rho,
+        iiv=dict(sorted(iiv.items())),
+        unknown_alleles=unknown_policy,
+        source=source,
+    )
+
+
+def _check_alleles(gene: str, freqs: Mapping[str, float], policy: str, where: str) -> None:
+    """Every allele with a frequency must be one sbmltwin.pgx can call, or the spec says so."""
+    unknown = []
+    for allele in freqs:
+        try:
+            parse_diplotype(f"{allele}/{allele}", gene)
+        except GenotypeError:
+            unknown.append(allele)
+    if unknown and policy == "error":
+        share = sum(freqs[a] for a in unknown)
+        raise GenotypeError(
+            f"{gene} alleles {unknown} (frequency {share:.4f}) are not in sbmltwin.pgx tables",
+            where=where,
+            hint='set unknown_alleles = "indeterminate" to keep them as Indeterminate twins',
+        )
+
+
+def _gene_call(gene: str, a1: str, a2: str) -> GeneCall:
+    try:
+        return call_genotype(gene, f"{a1}/{a2}")
+    except GenotypeError:
+        # only reachable with unknown_alleles = "indeterminate" (checked at parse time)
+        return GeneCall(gene, f"{a1}/{a2}", None, Phenotype.INDETERMINATE, "", SOURCE)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached_call(gene: str, a1: str, a2: str) -> GeneCall:
+    first, second = sorted((a1, a2))
+    return _gene_call(gene, first, second)
+
+
+def sample_twin(spec: PopulationSpec, seed: int, index: int) -> SampledTwin:
+    """Twin ``index`` of the cohort with ``seed``: a pure function of (spec, seed, index)."""
+    rng = np.random.default_rng([seed, index])
+    sex = Sex.FEMALE if rng.random() < spec.female_fraction else Sex.MALE
+    d = spec.distributions
+    where = spec.source
+    age = d["age"].sample(rng, f"{where} age")
+    hd, wd = d[f"height.{sex.value}"], d[f"weight.{sex.value}"]
+    rho = spec.weight_height_correlation
+    for _ in range(_MAX_REJECT):
+        z1, z2 = (float(x) for x in rng.standard_normal(2))
+        height = hd.from_normal(z1)
+        weight = wd.from_normal(rho * z1 + math.sqrt(1 - rho * rho) * z2)
+        if hd.accepts(height) and wd.accepts(weight):
+            break
+    else:
+        raise ProfileError(f"{where}: height/weight truncation rejects almost every draw")
+    scr = d[f"serum_creatinine.{sex.value}"].sample(rng, f"{where} serum_creatinine")
+    genes: dict[str, GeneCall] = {}
+    for gene in spec.genes:
+        names, probs = spec.frequencies[gene]
+        i, j = rng.choice(len(names), size=2, p=probs)
+        genes[gene] = _cached_call(gene, names[int(i)], names[int(j)])
+    iiv = {}
+    for sid, cv in spec.iiv.items():
+        omega = math.sqrt(math.log1p((cv / 100) ** 2))
+        iiv[sid] = math.exp(omega * float(rng.standard_normal()))
+    profile = TwinProfile(
+        id=f"twin-{index:07d}",
+        sex=sex,
+        age_years=age,
+        weight_kg=weight,
+        height_cm=height,
+        serum_creatinine_mg_dl=scr,
+        genes=genes,
+        source=f"{spec.source} twin {index}",
+    )
+    return SampledTwin(index, profile, iiv)
+
+
+def sample_cohort(spec: PopulationSpec, n: int, seed: int, start: int = 0) -> list[SampledTwin]:
+    """Twins ``start … start + n - 1``."""
+    return [sample_twin(spec, seed, i) for i in range(start, start + n)]
+
+
+def twin_record(twin: SampledTwin, genes: Sequence[str]) -> dict[str, Any]:
+    """The covariate and genotype columns of one twin (one Parquet row, without results)."""
+    p = twin.profile
+    row: dict[str, Any] = {
+        "twin_id": p.id,
+        "index": twin.index,
+        "sex": p.sex.value if p.sex else None,
+        "age_years": p.age_years,
+        "weight_kg": p.weight_kg,
+        "height_cm": p.height_cm,
+        "serum_creatinine_mg_dl": p.serum_creatinine_mg_dl,
+    }
+    for gene in genes:
+        call = p.genes[gene]
+        row[f"{gene}_diplotype"] = call.diplotype
+        row[f"{gene}_activity_score"] = call.activity_score
+        row[f"{gene}_phenotype"] = call.phenotype.short
+    for sid, factor in sorted(twin.iiv.items()):
+        row[f"iiv_{sid}"] = factor
+    return row
