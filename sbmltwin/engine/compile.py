@@ -63,6 +63,7 @@ class CompiledModel:
     lock: threading.Lock = field(default_factory=threading.Lock)
     touched: set[str] = field(default_factory=set)
     has_delayed_events: bool = False
+    initial_concentrations: dict[str, float] = field(default_factory=dict)
 
     def __reduce__(self) -> Any:
         raise TypeError(
@@ -119,6 +120,7 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
             initial_values=_initial_values(rr),
             settable=_settable_ids(rr),
             has_delayed_events=_has_delayed_events(model),
+            initial_concentrations=_initial_concentrations(model),
         )
         _CACHE[key] = compiled
         return compiled
@@ -145,3 +147,15 @@ def _initial_values(rr: Any) -> dict[str, float]:
 def _has_delayed_events(model: Model) -> bool:
     m = model.document().getModel()
     return any(ev.isSetDelay() for ev in m.getListOfEvents())
+
+
+def _initial_concentrations(model: Model) -> dict[str, float]:
+    """Species given by an initial concentration that no initial assignment or rule replaces."""
+    m = model.document().getModel()
+    computed = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
+    computed |= {r.getVariable() for r in m.getListOfRules()}
+    return {
+        s.getId(): float(s.getInitialConcentration())
+        for s in m.getListOfSpecies()
+        if s.isSetInitialConcentration() and s.getId() not in computed
+    }

@@ -271,3 +271,27 @@ def test_delayed_t0_events_fire_once_per_run() -> None:
         25.0,
         25.0,
     ]
+
+
+def test_fast_initial_values_match_roadrunners_own_setter() -> None:
+    # a species given by initial concentration in a compartment whose size depends on a parameter:
+    # changing the parameter must keep the concentration and scale the amount (as
+    # RoadRunner.setValue("init(BW)") does), run after run
+    import roadrunner
+
+    text = "model m\n compartment c = V\n species C in c = 5\n J: C -> ; k*C*c\n k = 0.1; BW = 70; Vw = 0.8; V = Vw*BW\nend"
+    model = parse_model(text, fmt="antimony")
+    compiled = compile_model(model)
+    ours = [
+        simulate(compiled, {"BW": bw}, end=2, points=3, outputs=["C", "[C]", "c"]).frame
+        for bw in (100.0, 70.0, 40.0)
+    ]
+    for frame, bw in zip(ours, (100.0, 70.0, 40.0), strict=True):
+        rr = roadrunner.RoadRunner(model.sbml)
+        rr.setValue("init(BW)", bw)
+        rr.resetAll()
+        plain = np.asarray(rr.simulate(0, 2, 3, ["time", "C", "[C]", "c"]))
+        np.testing.assert_allclose(frame.to_numpy(), plain, rtol=1e-9)
+        assert frame["[C]"].iloc[0] == pytest.approx(5.0) and frame["c"].iloc[0] == pytest.approx(
+            0.8 * bw
+        )
