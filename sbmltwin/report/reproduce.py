@@ -67,6 +67,11 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
 def compare_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[list[str], int]:
     """(differences as lines, number of values compared)."""
     diffs: list[str] = []
@@ -74,7 +79,7 @@ def compare_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[lis
     for path, a, b in _walk(_keyed(old), _keyed(new), ""):
         n += 1
         if not _same(a, b):
-            diffs.append(f"{path}: {a!r} → {b!r}")
+            diffs.append(f"{path}: {_short(a)} → {_short(b)}")
     return diffs, n
 
 
@@ -89,7 +94,10 @@ def reproduce(manifest_path: str | Path) -> Reproduction:
         elif sha256_bytes(p.read_bytes()) != digest:
             out.changed_inputs.append(f"{path}: SHA-256 changed (was {digest[:12]}…)")
     cases = [load_case(p) for p in manifest.get("cases", [])]
-    results = [run_case(c) for c in cases]
+    had_sensitivity = {
+        c.get("id"): "sensitivity" in c for c in manifest["results"].get("cases", [])
+    }
+    results = [run_case(c, sensitivity=had_sensitivity.get(c.id, False)) for c in cases]
     new = clean({"cases": results, "overall": overall(results)})
     out.differences, out.compared = compare_results(manifest["results"], new)
     return out

@@ -13,7 +13,7 @@ from sbmltwin.cli import cli
 pytestmark = pytest.mark.integration
 
 
-def test_demo_writes_html_pdf_and_json(tmp_path: Path) -> None:
+def test_demo_writes_html_pdf_and_json_and_reproduces(tmp_path: Path) -> None:
     out = tmp_path / "sbmltwin-demo"
     result = CliRunner().invoke(cli, ["demo", "-o", str(out)])
     assert result.exit_code == 0, result.output
@@ -26,3 +26,7 @@ def test_demo_writes_html_pdf_and_json(tmp_path: Path) -> None:
     # every case cites its source; every input is hashed
     assert all(c["source"] for c in manifest["results"]["cases"])
     assert all(len(h) == 64 for h in manifest["inputs"].values())
+    # … and re-running it gives the same numbers
+    again = CliRunner().invoke(cli, ["reproduce", str(out / "report.json")])
+    assert again.exit_code == 0, again.output[-2000:]
+    assert "all match" in again.output
