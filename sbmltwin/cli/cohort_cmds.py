@@ -1,0 +1,168 @@
+"""Virtual cohorts: cohort, cohort-summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sbmltwin.cli._base import _load, _time_arg, cli
+from sbmltwin.errors import SbmlTwinError
+from sbmltwin.model import require_simulatable
+
+
+@cli.command("cohort")
+@click.argument("model_ref", metavar="MODEL")
+@click.option(
+    "--bindings",
+    "bindings_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Bindings (TOML).",
+)
+@click.option(
+    "--population",
+    "population_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Population spec (TOML).",
+)
+@click.option(
+    "--n", "n", default=1000, show_default=True, type=click.IntRange(1), help="Number of twins."
+)
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Twin i draws from default_rng([seed, i]).",
+)
+@click.option(
+    "--dose", "doses", multiple=True, required=True, help="Dose (README grammar); repeatable."
+)
+@click.option(
+    "--output-id",
+    "outputs",
+    multiple=True,
+    required=True,
+    help="Output selection, e.g. '[C_plasma]'.",
+)
+@click.option(
+    "--end", "end_text", default="48 h", show_default=True, help="End time (model time if no unit)."
+)
+@click.option(
+    "--points",
+    default=481,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Output points (dense runs).",
+)
+@click.option(
+    "--summary-only", is_flag=True, help="AUC as an integral state and a peak-refined coarse grid."
+)
+@click.option(
+    "--workers", type=click.IntRange(1), default=None, help="Worker processes (default: all cores)."
+)
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
+@click.option("--dask", "dask_local", is_flag=True, help="Start a Dask LocalCluster.")
+@click.option("--chunk-size", default=500, show_default=True, type=click.IntRange(1))
+@click.option("--resume", is_flag=True, help="Keep finished chunks of an interrupted run.")
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Parquet file."
+)
+def cohort_cmd(
+    model_ref: str,
+    bindings_path: str,
+    population_path: str,
+    n: int,
+    seed: int,
+    doses: tuple[str, ...],
+    outputs: tuple[str, ...],
+    end_text: str,
+    points: int,
+    summary_only: bool,
+    workers: int | None,
+    scheduler: str | None,
+    dask_local: bool,
+    chunk_size: int,
+    resume: bool,
+    output: str,
+) -> None:
+    """Sample and run a virtual cohort; one Parquet row per twin.
+
+    \b
+    Example:
+      sbmltwin cohort example:cyp2d6_substrate --bindings bindings.toml --population pop.toml \\
+        --n 1000 --seed 7 --dose "100 mg oral" --output-id "[C_plasma]" --workers 2 -o cohort.parquet
+    """
+    import sys
+
+    from sbmltwin.cohort.backends import Backend, DaskBackend, ProcessBackend, SerialBackend
+    from sbmltwin.cohort.run import run_cohort
+    from sbmltwin.cohort.sampling import load_population
+    from sbmltwin.engine import parse_regimen
+    from sbmltwin.personalize import load_bindings
+
+    model = _load(model_ref)
+    require_simulatable(model)
+    end = _time_arg(end_text, model.time_unit, "--end")
+    backend: Backend
+    if scheduler or dask_local:
+        backend = DaskBackend(scheduler, workers=workers)
+    elif workers == 1:
+        backend = SerialBackend()
+    else:
+        backend = ProcessBackend(workers)
+    show = sys.stderr.isatty()
+
+    def progress(p: Any) -> None:
+        if show:
+            click.echo(
+                f"\r{p.done}/{p.total} twins  {p.twins_per_s:.0f} twins/s  ETA {p.eta_s:.0f} s",
+                nl=False,
+                err=True,
+            )
+
+    try:
+        run = run_cohort(
+            model,
+            load_bindings(bindings_path),
+            load_population(population_path),
+            parse_regimen(doses),
+            n=n,
+            seed=seed,
+            output=output,
+            outputs=list(outputs),
+            end=end,
+            points=points,
+            summary_only=summary_only,
+            chunk_size=chunk_size,
+            backend=backend,
+            resume=resume,
+            progress=progress,
+        )
+    finally:
+        backend.close()
+    if show:
+        click.echo("", err=True)
+    click.echo(f"{run.n} twins, {run.failed} failed, {run.seconds:.1f} s → {run.path}")
+
+
+@cli.command("cohort-summary")
+@click.argument("table", type=click.Path(dir_okay=False))
+@click.option(
+    "--by", default=None, help="Group column, e.g. CYP2D6_activity_score (default: phenotype)."
+)
+def cohort_summary_cmd(table: str, by: str | None) -> None:
+    """Per-phenotype medians, 5–95 % ranges of each metric and the ratio to NM.
+
+    \b
+    Example:
+      sbmltwin cohort-summary cohort.parquet
+    """
+    from sbmltwin.cohort.summarize import summarize_cohort
+
+    if not Path(table).is_file():
+        raise SbmlTwinError("no such file", where=table)
+    click.echo(summarize_cohort(table, by=by).to_string(index=False))

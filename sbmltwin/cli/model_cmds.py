@@ -1,0 +1,272 @@
+"""Commands on one model: check, info, simulate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sbmltwin.cli._base import _load, _time_arg, cli
+from sbmltwin.errors import Severity, UnitError
+from sbmltwin.model import check_model, require_simulatable
+from sbmltwin.units import ModelUnit, parse_quantity
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--practice", is_flag=True, help="Also run libsbml's modeling-practice checks.")
+@click.option("--no-units", is_flag=True, help="Skip libsbml's unit-consistency checks.")
+def check(model_ref: str, practice: bool, no_units: bool) -> int:
+    """Check MODEL: libsbml consistency (units included) and the pre-flight lint.
+
+    Exits 2 when the model has errors or uses SBML features sbmltwin cannot simulate correctly.
+
+    \b
+    Example:
+      sbmltwin check example:theophylline_oral
+    """
+    model = _load(model_ref)
+    issues = check_model(model, units=not no_units, practice=practice)
+    for issue in issues:
+        click.echo(str(issue))
+    errors = sum(i.severity is Severity.ERROR for i in issues)
+    warnings = sum(i.severity is Severity.WARNING for i in issues)
+    click.echo(f"{model.source}: {errors} error(s), {warnings} warning(s)")
+    if errors:
+        require_simulatable(model, issues)  # raises with the first error named
+    return 0
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option("--kind", help="Only elements of this kind (species, parameter, compartment, …).")
+def info(model_ref: str, kind: str | None) -> None:
+    """List MODEL's elements with their ids, names, values and units.
+
+    \b
+    Example:
+      sbmltwin info example:theophylline_oral --kind parameter
+    """
+    import pandas as pd
+
+    model = _load(model_ref)
+    table = model.table()
+    if kind:
+        table = table[table["kind"] == kind]
+    click.echo(
+        f"{model.source}  SBML L{model.level}V{model.version}  model '{model.model_id}'  "
+        f"time unit: {model.time_unit.text}  sha256: {model.sha256[:16]}…"
+    )
+    with pd.option_context(
+        "display.max_rows", None, "display.max_colwidth", 60, "display.width", 160
+    ):
+        click.echo(table.to_string(index=False, na_rep="") if len(table) else "(no elements)")
+
+
+@cli.command()
+@click.argument("model_ref", metavar="MODEL")
+@click.option(
+    "--end",
+    "end_text",
+    required=True,
+    help="End time with a unit, e.g. '24h' (plain number: model time).",
+)
+@click.option("--start", "start_text", default="0", show_default=True, help="Start time.")
+@click.option(
+    "--points",
+    default=101,
+    show_default=True,
+    type=click.IntRange(2, 10_000_000),
+    help="Output points, start and end included.",
+)
+@click.option(
+    "--dose",
+    "doses",
+    multiple=True,
+    help="A dose, e.g. '100 mg oral into A_gut at 0h every 12h x3'. Repeatable.",
+)
+@click.option(
+    "--target", help="Dose target (species or parameter id) for doses without 'into SID'."
+)
+@click.option(
+    "--mw", help="Molecular weight for mass↔amount conversion of doses, e.g. '180.16 g/mol'."
+)
+@click.option(
+    "--select",
+    "select",
+    help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids.",
+)
+@click.option("--atol", type=float, help="CVODE absolute tolerance (default: libroadrunner's).")
+@click.option("--rtol", type=float, help="CVODE relative tolerance (default: libroadrunner's).")
+@click.option("--time-unit", help="Unit of model time, for models that declare none (e.g. 'h').")
+@click.option(
+    "--backend",
+    type=click.Choice(["lljit", "mcjit"]),
+    default="lljit",
+    show_default=True,
+    help="LLVM JIT backend.",
+)
+@click.option(
+    "--opt",
+    type=click.Choice(["none", "less", "default", "aggressive"]),
+    default="none",
+    show_default=True,
+    help="LLVM optimisation level.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="CSV file (headers carry units); '-' for stdout.",
+)
+@click.option("--plot", type=click.Path(dir_okay=False), help="Also write a PNG plot here.")
+@click.option(
+    "--self-check",
+    is_flag=True,
+    help="Re-run on a 4× finer grid with 100× tighter tolerances; report the largest relative change.",
+)
+@click.option(
+    "--profile",
+    "profile_path",
+    type=click.Path(dir_okay=False),
+    help="Twin profile (TOML/JSON): simulate this twin (needs --bindings).",
+)
+@click.option(
+    "--bindings",
+    "bindings_path",
+    type=click.Path(dir_okay=False),
+    help="Bindings (TOML): which ids the profile drives; also default dose targets.",
+)
+def simulate(
+    model_ref: str,
+    end_text: str,
+    start_text: str,
+    points: int,
+    doses: tuple[str, ...],
+    target: str | None,
+    mw: str | None,
+    select: str | None,
+    atol: float | None,
+    rtol: float | None,
+    time_unit: str | None,
+    backend: str,
+    opt: str,
+    output: str,
+    plot: str | None,
+    profile_path: str | None,
+    bindings_path: str | None,
+    self_check: bool,
+) -> None:
+    """Check, compile and simulate MODEL; write a CSV whose headers carry units.
+
+    \b
+    Example (the shipped theophylline model, 320 mg twice a day for two days):
+      sbmltwin simulate example:theophylline_oral --end 48h --points 481 \\
+        --dose "320 mg oral into A_gut at 0h every 12h x4" -o theo.csv --plot theo.png
+
+    With --profile and --bindings the run is that twin's (see 'sbmltwin personalize').
+    """
+    from sbmltwin.engine import (
+        CompileSettings,
+        IntegratorSettings,
+        add_infusion_inputs,
+        compile_model,
+        parse_regimen,
+    )
+    from sbmltwin.engine import (
+        simulate as run,
+    )
+
+    model = _load(model_ref)
+    for warning in require_simulatable(model):
+        if warning.category == "preflight":
+            click.echo(f"sbmltwin: warning: {warning}", err=True)
+    params: dict[str, float] = {}
+    default_target: str | dict[str, str] | None = target
+    if (profile_path is None) != (bindings_path is None):
+        raise click.UsageError("--profile and --bindings go together")
+    if profile_path is not None and bindings_path is not None:
+        from sbmltwin.personalize import load_bindings, load_profile, personalize
+
+        bindings = load_bindings(bindings_path)
+        pset = personalize(model, load_profile(profile_path), bindings)
+        params = pset.as_dict()
+        click.echo(pset.explain(), err=True)
+        if target is None and bindings.dosing:
+            default_target = bindings.dose_targets()
+        if mw is None:
+            mw = next(
+                (d.molecular_weight for d in bindings.dosing.values() if d.molecular_weight), None
+            )
+    tunit = model.time_unit
+    if time_unit is not None:
+        if model.time_unit.declared:
+            raise UnitError(
+                f"the model declares its time unit ({model.time_unit.text})",
+                where="--time-unit",
+                hint="leave --time-unit out",
+            )
+        q = parse_quantity(f"1 {time_unit}", where="--time-unit")
+        tunit = ModelUnit(time_unit, f"1 {q.units}")
+    start = _time_arg(start_text, tunit, "--start")
+    end = _time_arg(end_text, tunit, "--end")
+    regimen = parse_regimen(doses)
+    model = add_infusion_inputs(model, regimen.infusion_targets(default_target))
+    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    compiled = compile_model(model, CompileSettings(backend=backend, optimization=opt))  # type: ignore[arg-type]
+    result = run(
+        compiled,
+        params,
+        regimen=regimen,
+        start=start,
+        end=end,
+        points=points,
+        outputs=outputs,
+        integrator=IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
+        default_target=default_target,
+        molecular_weight=mw,
+        time_unit=tunit,
+    )
+    if self_check:
+        from sbmltwin.engine.selfcheck import self_check as run_self_check
+
+        check = run_self_check(
+            lambda n, integ: run(
+                compiled,
+                params,
+                regimen=regimen,
+                start=start,
+                end=end,
+                points=n,
+                outputs=outputs,
+                integrator=integ,
+                default_target=default_target,
+                molecular_weight=mw,
+                time_unit=tunit,
+            ),
+            result,
+            IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
+        )
+        click.echo(str(check), err=True)
+    if start != 0 and model.ids("event"):
+        click.echo(
+            "sbmltwin: warning: the model has events and --start is not 0: triggers are first "
+            "evaluated at --start, not at time 0",
+            err=True,
+        )
+    if output == "-":
+        click.echo(result.to_csv(), nl=False)
+    else:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        result.to_csv(output)
+        click.echo(
+            f"wrote {output} ({len(result.frame)} rows × {len(result.frame.columns)} columns)",
+            err=True,
+        )
+    if plot:
+        from sbmltwin._plot import plot_result
+
+        plot_result(result, plot, title=model.model_id)
+        click.echo(f"wrote {plot}", err=True)

@@ -1,0 +1,176 @@
+"""Clinical validation, reports, reproduce, OMEX export and the demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sbmltwin.cli._base import cli
+from sbmltwin.errors import SbmlTwinError
+
+
+def _run_validation(
+    paths: tuple[str, ...], out_dir: str, *, html: bool, pdf: bool, command: str
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    import sys
+
+    from sbmltwin.report import build_manifest, write_report
+    from sbmltwin.validate.cases import find_cases, load_case, overall, run_case, validation_dir
+
+    roots = paths or (str(validation_dir()),)
+    files = [f for root in roots for f in find_cases(root)]
+    if not files:
+        raise SbmlTwinError("no validation cases (*.toml) found", where=", ".join(roots))
+    cases = [load_case(f) for f in files]
+    results = []
+    show = sys.stderr.isatty()
+    seen_models: set[str] = set()
+    for i, case in enumerate(cases, 1):
+        if show:
+            click.echo(f"[{i}/{len(cases)}] {case.id} …", err=True)
+        # local sensitivities once per model (on its first case with the most groups)
+        first = case.model not in seen_models and len(case.groups) == max(
+            len(c.groups) for c in cases if c.model == case.model
+        )
+        if first:
+            seen_models.add(case.model)
+        results.append(run_case(case, sensitivity=first))
+    manifest = build_manifest(cases, results, overall(results), command=command)
+    written = write_report(manifest, out_dir, html=html, pdf=pdf)
+    return manifest, written
+
+
+def _print_verdicts(manifest: dict[str, Any]) -> None:
+    def fmt(x: Any) -> str:
+        return "—" if x is None else f"{x:.3g}"
+
+    click.echo(
+        f"{'case':<16} {'role':<10} {'groups':>6} {'GMFE AUC':>9} {'GMFE Cmax':>9} {'ratios':>7}  verdict"
+    )
+    for c in manifest["results"]["cases"]:
+        ratios = (
+            f"{sum(bool(r['within']) for r in c['ratios'])}/{len(c['ratios'])}"
+            if c["ratios"]
+            else "—"
+        )
+        click.echo(
+            f"{c['id']:<16} {c['role']:<10} {len(c['groups']):>6} {fmt(c['metrics']['auc']['gmfe']):>9} "
+            f"{fmt(c['metrics']['cmax']['gmfe']):>9} {ratios:>7}  {'PASS' if c['passed'] else 'FAIL'}"
+        )
+    o = manifest["results"]["overall"]
+    click.echo(
+        f"overall: {o['cases_passed']}/{o['cases']} cases pass; AUC+Cmax GMFE {fmt(o['auc_and_cmax']['gmfe'])}, "
+        f"{fmt(o['auc_and_cmax']['within_2'])}% within 2-fold; groups within fold {fmt(o['groups_within_fold_percent'])}%; "
+        f"ratios within Guest limits {o['ratios_within_guest']}/{o['ratios']}"
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="report",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Report folder.",
+)
+@click.option("--no-pdf", is_flag=True, help="Skip report.pdf.")
+@click.option("--no-html", is_flag=True, help="Skip report.html.")
+def validate(paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool) -> int:
+    """Validate models against observed clinical data; write report.html/.pdf/.json.
+
+    PATHS are case files or folders of them (default: the shipped validation/). Exits 3 when
+    any case fails its acceptance criteria.
+
+    \b
+    Example:
+      sbmltwin validate validation/ -o report/
+    """
+    manifest, written = _run_validation(
+        paths,
+        out_dir,
+        html=not no_html,
+        pdf=not no_pdf,
+        command="sbmltwin validate " + " ".join(paths or ("<shipped validation>",)),
+    )
+    _print_verdicts(manifest)
+    for path in written.values():
+        click.echo(f"wrote {path}", err=True)
+    o = manifest["results"]["overall"]
+    return 0 if o["cases_passed"] == o["cases"] else 3
+
+
+@cli.command()
+@click.argument("manifest_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+def reproduce(manifest_path: str) -> int:
+    """Re-run everything REPORT_JSON names and compare every number.
+
+    Exits 0 when all match (|new − old| ≤ 1e-12 + 1e-6·|old|), 3 when any input or number
+    differs (listed), 2 on bad input.
+
+    \b
+    Example:
+      sbmltwin reproduce sbmltwin-demo/report.json
+    """
+    from sbmltwin.report import reproduce as run_reproduce
+
+    found = run_reproduce(manifest_path)
+    for line in found.changed_inputs:
+        click.echo(f"input changed: {line}")
+    for line in found.differences[:50]:
+        click.echo(f"differs: {line}")
+    if len(found.differences) > 50:
+        click.echo(f"… and {len(found.differences) - 50} more differences")
+    click.echo(
+        f"{found.compared} values compared: "
+        + (
+            "all match"
+            if found.matches
+            else f"{len(found.differences)} differ, {len(found.changed_inputs)} input(s) changed"
+        )
+    )
+    return 0 if found.matches else 3
+
+
+@cli.command("export-omex")
+@click.argument("manifest_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.option(
+    "-o", "--output", default="validation.omex", show_default=True, type=click.Path(dir_okay=False)
+)
+def export_omex_cmd(manifest_path: str, output: str) -> None:
+    """Write a COMBINE archive (SBML, SED-ML, data, manifest) for a validation run.
+
+    \b
+    Example:
+      sbmltwin export-omex sbmltwin-demo/report.json -o dextromethorphan.omex
+    """
+    from sbmltwin.report import export_omex
+
+    click.echo(f"wrote {export_omex(manifest_path, output)}")
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    default="sbmltwin-demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+)
+def demo(out_dir: str) -> None:
+    """The main job: validate the model library against the shipped clinical data.
+
+    Writes report.html, report.pdf and report.json into sbmltwin-demo/ and prints the verdicts.
+
+    \b
+    Example:
+      sbmltwin demo
+    """
+    manifest, written = _run_validation((), out_dir, html=True, pdf=True, command="sbmltwin demo")
+    _print_verdicts(manifest)
+    click.echo(f"report: {written.get('html', written['json']).resolve()}")
