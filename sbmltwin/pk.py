@@ -83,15 +83,13 @@ def _lambda_z(
         slope = vxy / vxx
         r2 = vxy * vxy / (vxx * vyy)
         r2_adj = 1 - (1 - r2) * (n - 1) / (n - 2)
-    fits = [
-        (-float(slope[i]), float(r2_adj[i]), i + 1)
-        for i in range(min_points - 1, m)
-        if np.isfinite(r2_adj[i]) and slope[i] < 0 and vyy[i] > 0
-    ]
-    if not fits:
+    idx = np.arange(m)
+    ok = (idx >= min_points - 1) & np.isfinite(r2_adj) & (slope < 0) & (vyy > 0)
+    if not ok.any():
         return math.nan, math.nan, 0
-    top = max(f[1] for f in fits)
-    return max((f for f in fits if f[1] >= top - factor), key=lambda f: f[2])
+    top = float(np.max(r2_adj[ok]))
+    best = int(np.max(idx[ok & (r2_adj >= top - factor)]))  # most points within the factor
+    return -float(slope[best]), float(r2_adj[best]), best + 1
 
 
 def nca(

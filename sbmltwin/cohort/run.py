@@ -102,10 +102,7 @@ def metric_column(output: str, metric: str) -> str:
     return f"{output}.{metric}"
 
 
-def _params(
-    task: CohortTask, compiled: CompiledModel, twin_index: int
-) -> tuple[Any, dict[str, float]]:
-    twin = sample_twin(task.spec, task.seed, twin_index)
+def _params(task: CohortTask, compiled: CompiledModel, twin: Any) -> tuple[Any, dict[str, float]]:
     pset = personalize(task.model, twin.profile, task.bindings)
     params = pset.as_dict()
     for sid, factor in twin.iiv.items():
@@ -124,7 +121,7 @@ def _one_twin(task: CohortTask, compiled: CompiledModel, index: int) -> dict[str
     status, message = "ok", ""
     metrics: dict[str, PKMetrics] = {}
     try:
-        _, params = _params(task, compiled, index)
+        _, params = _params(task, compiled, twin)
         if task.summary_only:
             metrics = summary_metrics(
                 compiled,

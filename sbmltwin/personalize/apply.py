@@ -8,7 +8,9 @@ dependent initial assignments are re-evaluated) or written into SBML by :func:`i
 
 from __future__ import annotations
 
+import functools
 import json
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
@@ -156,24 +158,48 @@ def _gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
     return value, f"f = (AS/{ref:g})^{b.exponent:g} = {value:.4g}"
 
 
+@functools.lru_cache(maxsize=256)
+def _unit_factor(from_unit: str, target: ModelUnit, where: str) -> float:
+    """Model units per one ``from_unit`` (conversions are linear; pint runs once per pair)."""
+    return to_model_units(parse_quantity(f"1 {from_unit}"), target, where=where)
+
+
+@functools.lru_cache(maxsize=256)
+def _reference(text: str, unit: str) -> float:
+    return float(parse_quantity(text).to(unit).magnitude)
+
+
 def _covariate_value(b: Binding, value: float, why: str, unit: ModelUnit) -> tuple[float, str]:
-    quantity = parse_quantity(f"{value!r} {COVARIATES[b.name]}")
     if b.law is Law.VALUE:
         target = unit if unit.declared else ModelUnit(b.unit or "", f"1 {b.unit}")
-        return to_model_units(quantity, target, where=b.key), why
+        return value * _unit_factor(COVARIATES[b.name], target, b.key), why
     if b.law is Law.ALLOMETRIC:
         assert b.exponent is not None
-        ref = parse_quantity(b.reference or "70 kg").to(COVARIATES[b.name]).magnitude
-        f = allometric_factor(value, reference_kg=float(ref), exponent=b.exponent)
-        return f, f"{why} → ({value:.4g}/{float(ref):g})^{b.exponent:g} = {f:.4g}"
+        ref = _reference(b.reference or "70 kg", COVARIATES[b.name])
+        f = allometric_factor(value, reference_kg=ref, exponent=b.exponent)
+        return f, f"{why} → ({value:.4g}/{ref:g})^{b.exponent:g} = {f:.4g}"
     assert b.reference is not None
-    ref = float(parse_quantity(b.reference).to(COVARIATES[b.name]).magnitude)
+    ref = _reference(b.reference, COVARIATES[b.name])
     return value / ref, f"{why} → /{b.reference} = {value / ref:.4g}"
+
+
+_VALIDATED: dict[int, tuple[weakref.ref[Bindings], set[str]]] = {}
+
+
+def _validate_once(bindings: Bindings, model: Model) -> None:
+    """validate_bindings, remembered per bindings object and model SHA-256 (both immutable)."""
+    seen = _VALIDATED.get(id(bindings))
+    if seen is None or seen[0]() is not bindings:
+        seen = (weakref.ref(bindings), set())
+        _VALIDATED[id(bindings)] = seen
+    if model.sha256 not in seen[1]:
+        validate_bindings(bindings, model)
+        seen[1].add(model.sha256)
 
 
 def personalize(model: Model, profile: TwinProfile, bindings: Bindings) -> ParameterSet:
     """The parameter changes that make ``model`` into ``profile``'s twin, with reasons."""
-    validate_bindings(bindings, model)
+    _validate_once(bindings, model)
     values = {e.sid: e.value for e in model.elements if e.kind in ("parameter", "compartment")}
     sets: dict[str, tuple[float, str]] = {}
     scales: dict[str, list[tuple[float, str]]] = {}
