@@ -154,15 +154,23 @@ def cohort_cmd(
 @click.option(
     "--by", default=None, help="Group column, e.g. CYP2D6_activity_score (default: phenotype)."
 )
-def cohort_summary_cmd(table: str, by: str | None) -> None:
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write an HTML page with box plots.",
+)
+def cohort_summary_cmd(table: str, by: str | None, html_path: str | None) -> None:
     """Per-phenotype medians, 5–95 % ranges of each metric and the ratio to NM.
 
     \b
     Example:
-      sbmltwin cohort-summary cohort.parquet
+      sbmltwin cohort-summary cohort.parquet --html cohort.html
     """
-    from sbmltwin.cohort.summarize import summarize_cohort
+    from sbmltwin.cohort.summarize import summarize_cohort, write_summary_html
 
     if not Path(table).is_file():
         raise SbmlTwinError("no such file", where=table)
     click.echo(summarize_cohort(table, by=by).to_string(index=False))
+    if html_path:
+        click.echo(f"wrote {write_summary_html(table, html_path, by=by)}", err=True)

@@ -1,0 +1,80 @@
+"""`sbmltwin cohort` and `cohort-summary` through the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sbmltwin.cli import cli
+
+pytestmark = pytest.mark.integration
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "cohort"
+
+
+def test_cohort_and_summary(tmp_path: Path) -> None:
+    out = tmp_path / "c.parquet"
+    args = [
+        "cohort",
+        "example:cyp2d6_substrate",
+        "--bindings",
+        str(DATA / "bindings.toml"),
+        "--population",
+        str(DATA / "european.toml"),
+        "--n",
+        "120",
+        "--seed",
+        "7",
+        "--dose",
+        "100 mg oral",
+        "--output-id",
+        "[C_plasma]",
+        "--workers",
+        "1",
+        "--chunk-size",
+        "50",
+        "-o",
+        str(out),
+    ]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out)
+    assert len(frame) == 120 and frame["twin_id"].is_unique
+    assert sorted(frame["index"]) == list(range(120))
+    assert set(frame["status"]) <= {"ok", "failed"}
+    ok = frame[frame["status"] == "ok"]
+    # PM twins (CYP2D6 clearance off) have the larger AUC: CL_other only vs CL_other + CL_2d6
+    pm = ok[ok["CYP2D6_phenotype"] == "PM"]["[C_plasma].auc_0_inf"].median()
+    nm = ok[ok["CYP2D6_phenotype"] == "NM"]["[C_plasma].auc_0_inf"].median()
+    assert pm > 2.5 * nm
+    html = tmp_path / "s.html"
+    summary = CliRunner().invoke(cli, ["cohort-summary", str(out), "--html", str(html)])
+    assert summary.exit_code == 0, summary.output
+    assert "ratio_to_nm" in summary.output and "PM" in summary.output
+    assert html.read_text(encoding="utf-8").count("data:image/png;base64,") == 5
+
+
+def test_cohort_bad_input_is_exit_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["cohort-summary", str(tmp_path / "missing.parquet")])
+    assert result.exit_code == 2 and result.output.startswith("sbmltwin: error:")
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "cohort",
+            "example:cyp2d6_substrate",
+            "--bindings",
+            str(DATA / "bindings.toml"),
+            "--population",
+            str(tmp_path / "nope.toml"),
+            "--dose",
+            "1 mg oral",
+            "--output-id",
+            "[C_plasma]",
+            "-o",
+            str(tmp_path / "x.parquet"),
+        ],
+    )
+    assert bad.exit_code == 2 and bad.output.startswith("sbmltwin: error:"), bad.output
