@@ -31,6 +31,7 @@ __all__ = ["write_pdf"]
 
 PAGE = (8.27, 11.69)  # A4 portrait, inches
 LINES_PER_PAGE = 72
+TITLE_LINES = 60  # below the verdict on the title page
 WRAP = 100
 TOP_SENSITIVITIES = 10
 FONT_SIZE = 7.5
@@ -81,6 +82,15 @@ def _wrap(lines: Iterable[str]) -> list[str]:
     return out
 
 
+def _mono(fig: Figure, top: float, lines: Sequence[str], size: float) -> None:
+    """One ``fig.text`` per line at a fixed pitch (multi-line text spaces lines unevenly)."""
+    step = 1.25 * size / 72 / PAGE[1]
+    for i, line in enumerate(lines):
+        if line.strip():
+            y = top - i * step
+            fig.text(0.06, y, mpl_text(line), family="DejaVu Sans Mono", fontsize=size, va="top")
+
+
 def _text_pages(pdf: PdfPages, title: str, lines: Iterable[str]) -> None:
     from matplotlib.figure import Figure
 
@@ -90,15 +100,7 @@ def _text_pages(pdf: PdfPages, title: str, lines: Iterable[str]) -> None:
         fig = Figure(figsize=PAGE)
         head = title if n == 0 else f"{title} (continued)"
         fig.text(0.06, 0.965, mpl_text(head), fontsize=13, weight="bold", va="top")
-        fig.text(
-            0.06,
-            0.93,
-            mpl_text("\n".join(chunk)),
-            family="DejaVu Sans Mono",
-            fontsize=FONT_SIZE,
-            va="top",
-            linespacing=1.25,
-        )
+        _mono(fig, 0.93, chunk, FONT_SIZE)
         _save(pdf, fig)
 
 
@@ -178,16 +180,11 @@ def _title_page(
             ],
         ),
     ]
-    fig.text(
-        0.06,
-        0.80,
-        mpl_text("\n".join(_wrap(lines)[:80])),
-        family="DejaVu Sans Mono",
-        fontsize=FONT_SIZE + 0.5,
-        va="top",
-        linespacing=1.3,
-    )
+    wrapped = _wrap(lines)
+    _mono(fig, 0.80, wrapped[:TITLE_LINES], FONT_SIZE + 0.5)
     _save(pdf, fig)
+    if len(wrapped) > TITLE_LINES:
+        _text_pages(pdf, "Summary (continued)", wrapped[TITLE_LINES:])
 
 
 def _case_lines(case: Mapping[str, Any]) -> list[str]:

@@ -236,8 +236,13 @@ def ratio_figure(cases: Sequence[Mapping[str, Any]]) -> Figure | None:
     ax.plot([], [], "o", color="#D55E00", ms=7, label="predicted")
     values = [v for row in rows for v in row[1:] if v > 0]
     if values:
+        from matplotlib.ticker import LogLocator, NullFormatter, StrMethodFormatter
+
         ax.set_xscale("log")
         ax.set_xlim(min(values) / 1.5, max(values) * 1.5)
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(range(len(rows)), [row[0] for row in rows], fontsize="small")
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_xlabel("ratio (numerator / denominator)")
