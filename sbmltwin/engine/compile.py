@@ -112,15 +112,17 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
                 hint="run 'sbmltwin check' on the model",
             ) from err
         seconds = time.perf_counter() - start
+        sbml_model = model.document().getModel()  # parsed once for the two facts below
+        settable = _settable_ids(rr)
         compiled = CompiledModel(
             model=model,
             settings=settings,
             roadrunner=rr,
             compile_seconds=seconds,
-            initial_values=_initial_values(rr),
-            settable=_settable_ids(rr),
-            has_delayed_events=_has_delayed_events(model),
-            initial_concentrations=_initial_concentrations(model),
+            initial_values=_initial_values(rr, settable),
+            settable=settable,
+            has_delayed_events=any(ev.isSetDelay() for ev in sbml_model.getListOfEvents()),
+            initial_concentrations=_initial_concentrations(sbml_model),
         )
         _CACHE[key] = compiled
         return compiled
@@ -133,10 +135,10 @@ def _settable_ids(rr: Any) -> frozenset[str]:
     return frozenset(ids)
 
 
-def _initial_values(rr: Any) -> dict[str, float]:
+def _initial_values(rr: Any, settable: frozenset[str]) -> dict[str, float]:
     """``init(x)`` for every id whose initial value can be set (others raise in roadrunner)."""
     out: dict[str, float] = {}
-    for sid in _settable_ids(rr):
+    for sid in settable:
         try:
             out[sid] = float(rr.getValue(f"init({sid})"))
         except RuntimeError:
@@ -144,14 +146,8 @@ def _initial_values(rr: Any) -> dict[str, float]:
     return out
 
 
-def _has_delayed_events(model: Model) -> bool:
-    m = model.document().getModel()
-    return any(ev.isSetDelay() for ev in m.getListOfEvents())
-
-
-def _initial_concentrations(model: Model) -> dict[str, float]:
+def _initial_concentrations(m: Any) -> dict[str, float]:
     """Species given by an initial concentration that no initial assignment or rule replaces."""
-    m = model.document().getModel()
     computed = {ia.getSymbol() for ia in m.getListOfInitialAssignments()}
     computed |= {r.getVariable() for r in m.getListOfRules()}
     return {

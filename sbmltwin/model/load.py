@@ -376,6 +376,7 @@ def _build_model(doc: Any, sbml: str, *, source: str, fmt: str) -> Model:
             e.value,
             e.unit,
             ", ".join(filter(None, [e.detail, f"set by {computed[e.sid]}"])),
+            computed[e.sid],
         )
         if e.kind in ("compartment", "species", "parameter") and e.sid in computed
         else e

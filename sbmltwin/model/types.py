@@ -30,6 +30,7 @@ class Element:
     value: float | None
     unit: str
     detail: str = ""
+    computed_by: str = ""  # "initial assignment", "assignment rule" or "rate rule" when one sets it
 
 
 @dataclass(frozen=True, slots=True)

@@ -369,7 +369,7 @@ def _binding(section: str, name: str, entry: Any, source: str) -> Binding:
 
 
 def _computed(model: Model) -> dict[str, str]:
-    return {e.sid: e.detail for e in model.elements if "set by " in e.detail}
+    return {e.sid: f"set by {e.computed_by}" for e in model.elements if e.computed_by}
 
 
 def _unknown_id(

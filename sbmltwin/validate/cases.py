@@ -413,7 +413,7 @@ def _sensitivity(
     profile = parse_profile({"id": gname, **case.groups[gname]})
     base = personalize(model, profile, bindings).as_dict()
     out_id = next(iter(case.outputs.values())).id
-    computed = {e.sid for e in model.elements if "set by" in e.detail}
+    computed = {e.sid for e in model.elements if e.computed_by}
 
     def exposure(params: Mapping[str, float]) -> tuple[float, float]:
         res = simulate(
