@@ -65,6 +65,14 @@ def _print_verdicts(manifest: dict[str, Any]) -> None:
         f"{fmt(o['auc_and_cmax']['within_2'])}% within 2-fold; groups within fold {fmt(o['groups_within_fold_percent'])}%; "
         f"ratios within Guest limits {o['ratios_within_guest']}/{o['ratios']}"
     )
+    v = o.get("validation_only")
+    if v:
+        click.echo(
+            f"validation cases only: {v['cases_passed']}/{v['cases']} pass; AUC+Cmax GMFE "
+            f"{fmt(v['auc_and_cmax']['gmfe'])}, {fmt(v['auc_and_cmax']['within_2'])}% within 2-fold; "
+            f"groups within fold {fmt(v['groups_within_fold_percent'])}% ({v['groups']} groups); "
+            f"ratios within Guest limits {v['ratios_within_guest']}/{v['ratios']}"
+        )
 
 
 @cli.command()

@@ -118,6 +118,22 @@ def _overview(manifest: Mapping[str, Any], cases: Sequence[Mapping[str, Any]]) -
             f"{overall.get('ratios_within_guest', '—')} of {overall.get('ratios', '—')}",
         ),
     ]
+    val = overall.get("validation_only")
+    if isinstance(val, Mapping):
+        facts += [
+            (
+                "Validation cases only: cases passed",
+                f"{val.get('cases_passed', '—')} of {val.get('cases', '—')}",
+            ),
+            (
+                "Validation cases only: groups within fold",
+                f"{_pct(val.get('groups_within_fold_percent'))} of {val.get('groups', '—')}",
+            ),
+            (
+                "Validation cases only: ratios within Guest limits",
+                f"{val.get('ratios_within_guest', '—')} of {val.get('ratios', '—')}",
+            ),
+        ]
     rows = [[_td(k), f'<td class="num">{_e(v)}</td>'] for k, v in facts]
     return (
         f'<p class="verdict">Overall verdict: {verdict} '

@@ -73,7 +73,8 @@ def _sedml(
             "initialTime": "0",
             "outputStartTime": "0",
             "outputEndTime": repr(end_h),
-            "numberOfSteps": str(max(1, round(end_h / 0.05))),
+            # L1V3 names the number of steps "numberOfPoints" (renamed numberOfSteps in L1V4)
+            "numberOfPoints": str(max(1, round(end_h / 0.05))),
         },
     )
     ET.SubElement(sim, f"{{{SEDML_NS}}}algorithm", {"kisaoID": "KISAO:0000019"})  # CVODE
@@ -83,28 +84,49 @@ def _sedml(
     outs = ET.SubElement(root, f"{{{SEDML_NS}}}listOfOutputs")
     report = ET.SubElement(outs, f"{{{SEDML_NS}}}report", {"id": "report"})
     datasets = ET.SubElement(report, f"{{{SEDML_NS}}}listOfDataSets")
+    mml = "{http://www.w3.org/1998/Math/MathML}"
     for group in case.get("groups", []):
         gid = _sid(group["name"])
-        model = ET.SubElement(
-            models,
-            f"{{{SEDML_NS}}}model",
-            {"id": f"model_{gid}", "language": "urn:sedml:language:sbml", "source": model_file},
-        )
-        changes = ET.SubElement(model, f"{{{SEDML_NS}}}listOfChanges")
-        for sid, value in _parse_changes(group.get("explain", "")).items():
-            ET.SubElement(
-                changes,
-                f"{{{SEDML_NS}}}changeAttribute",
+        members = group.get("members") or [
+            {
+                "class": group["name"],
+                "weight": 1.0,
+                "parameters": _parse_changes(group.get("explain", "")),
+            }
+        ]
+        task_ids = []
+        for j, member in enumerate(members):
+            suffix = gid if len(members) == 1 else f"{gid}_{j}"
+            model = ET.SubElement(
+                models,
+                f"{{{SEDML_NS}}}model",
                 {
-                    "target": f"/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='{sid}']/@value",
-                    "newValue": repr(value),
+                    "id": f"model_{suffix}",
+                    "name": f"{group['name']}: {member['class']}",
+                    "language": "urn:sedml:language:sbml",
+                    "source": model_file,
                 },
             )
-        ET.SubElement(
-            tasks,
-            f"{{{SEDML_NS}}}task",
-            {"id": f"task_{gid}", "modelReference": f"model_{gid}", "simulationReference": "sim"},
-        )
+            changes = ET.SubElement(model, f"{{{SEDML_NS}}}listOfChanges")
+            for sid, value in member["parameters"].items():
+                ET.SubElement(
+                    changes,
+                    f"{{{SEDML_NS}}}changeAttribute",
+                    {
+                        "target": f"/sbml:sbml/sbml:model/sbml:listOfParameters/sbml:parameter[@id='{sid}']/@value",
+                        "newValue": repr(float(value)),
+                    },
+                )
+            ET.SubElement(
+                tasks,
+                f"{{{SEDML_NS}}}task",
+                {
+                    "id": f"task_{suffix}",
+                    "modelReference": f"model_{suffix}",
+                    "simulationReference": "sim",
+                },
+            )
+            task_ids.append(f"task_{suffix}")
         for oname, sid in outputs.items():
             dg_id = f"dg_{gid}_{_sid(oname)}"
             dg = ET.SubElement(
@@ -114,18 +136,27 @@ def _sedml(
             )
             variables = ET.SubElement(dg, f"{{{SEDML_NS}}}listOfVariables")
             plain = sid.strip("[]")
-            ET.SubElement(
-                variables,
-                f"{{{SEDML_NS}}}variable",
-                {
-                    "id": "v",
-                    "taskReference": f"task_{gid}",
-                    "target": f"/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id='{plain}']",
-                },
-            )
-            math = ET.SubElement(dg, "{http://www.w3.org/1998/Math/MathML}math")
-            ci = ET.SubElement(math, "{http://www.w3.org/1998/Math/MathML}ci")
-            ci.text = "v"
+            for j, task_id in enumerate(task_ids):
+                ET.SubElement(
+                    variables,
+                    f"{{{SEDML_NS}}}variable",
+                    {
+                        "id": f"v{j}",
+                        "taskReference": task_id,
+                        "target": f"/sbml:sbml/sbml:model/sbml:listOfSpecies/sbml:species[@id='{plain}']",
+                    },
+                )
+            math = ET.SubElement(dg, f"{mml}math")
+            if len(task_ids) == 1:
+                ET.SubElement(math, f"{mml}ci").text = "v0"
+            else:  # mixture: frequency-weighted mean of the members' curves
+                apply = ET.SubElement(math, f"{mml}apply")
+                ET.SubElement(apply, f"{mml}plus")
+                for j, member in enumerate(members):
+                    term = ET.SubElement(apply, f"{mml}apply")
+                    ET.SubElement(term, f"{mml}times")
+                    ET.SubElement(term, f"{mml}cn").text = repr(float(member["weight"]))
+                    ET.SubElement(term, f"{mml}ci").text = f"v{j}"
             ET.SubElement(
                 datasets,
                 f"{{{SEDML_NS}}}dataSet",

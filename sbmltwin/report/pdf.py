@@ -159,6 +159,16 @@ def _title_page(
         f"{_f(overall.get('groups_within_fold_percent'))} %",
         f"Ratios within Guest limits: {overall.get('ratios_within_guest', '—')} of "
         f"{overall.get('ratios', '—')}",
+        *(
+            [
+                f"Validation cases only: {val.get('cases_passed', '—')} of {val.get('cases', '—')} "
+                f"cases passed; groups within fold {_f(val.get('groups_within_fold_percent'))} % of "
+                f"{val.get('groups', '—')}; ratios within Guest limits "
+                f"{val.get('ratios_within_guest', '—')} of {val.get('ratios', '—')}"
+            ]
+            if isinstance(val := overall.get("validation_only"), Mapping)
+            else []
+        ),
         "",
         "Pooled metrics (GMFE: geometric mean fold error; AFE: average fold error)",
         *_pooled_lines(overall),

@@ -32,6 +32,7 @@ from sbmltwin.personalize import Bindings, load_bindings, parse_profile, persona
 from sbmltwin.pk import auc_trapezoid
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 from sbmltwin.validate.metrics import fold_error, guest_limits, summary
+from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
 
 __all__ = [
     "INTEGRATOR",
@@ -103,6 +104,20 @@ class ValidationCase:
     model_path: Path | None = None
     bindings_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    mixtures: Mapping[str, Mixture] = field(default_factory=dict)
+
+    def group_profiles(self, name: str) -> list[tuple[dict[str, Any], float, str]]:
+        """The (profile, weight, label) twins whose weighted mean curve predicts group ``name``:
+        one twin of weight 1, or one per class of the group's genotype mixture."""
+        base = dict(self.groups[name])
+        mix = self.mixtures.get(name)
+        if mix is None:
+            return [(base, 1.0, name)]
+        out = []
+        for comp in mixture_components(mix):
+            genotype = {**dict(base.get("genotype", {})), mix.gene: dict(comp.genotype)}
+            out.append(({**base, "genotype": genotype}, comp.weight, comp.label))
+        return out
 
     def input_files(self) -> list[Path]:
         files = [self.path, self.observed]
@@ -164,6 +179,25 @@ def load_case(path: str | Path) -> ValidationCase:
     if isinstance(doses, str):
         doses = [doses]
     groups = {str(k): dict(v.get("profile", {})) for k, v in data["groups"].items()}
+    mixtures = {}
+    for gname, gdata in data["groups"].items():
+        gwhere = f"{where} [groups.{gname}]"
+        extra_keys = sorted(set(gdata) - {"profile", "description", "mixture"})
+        if extra_keys:
+            raise ValidationDataError(
+                f"unknown group key(s) {', '.join(map(repr, extra_keys))}",
+                where=gwhere,
+                hint="a group has description, profile and optionally mixture",
+            )
+        if "mixture" in gdata:
+            mix = parse_mixture(gdata["mixture"], gwhere)
+            if mix.gene in {str(g).upper() for g in groups[str(gname)].get("genotype", {})}:
+                raise ValidationDataError(
+                    f"the profile also gives a {mix.gene} genotype",
+                    where=gwhere,
+                    hint="a mixture group takes its genotype from the mixture",
+                )
+            mixtures[str(gname)] = mix
     outputs = {}
     for name, spec in data["outputs"].items():
         spec = {"id": spec} if isinstance(spec, str) else spec
@@ -205,6 +239,7 @@ def load_case(path: str | Path) -> ValidationCase:
         ratios=ratios,
         model_path=model_path,
         bindings_path=bindings_path,
+        mixtures=mixtures,
     )
 
 
@@ -263,32 +298,64 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
     cmax_folds: list[float] = []
     obs_folds: list[float] = []
     exposure: dict[tuple[str, str, str], tuple[float, float]] = {}
-    for gname, profile_data in case.groups.items():
-        profile = parse_profile(
-            {"id": f"{case.id}:{gname}", **profile_data}, source=f"{case.path} [groups.{gname}]"
-        )
-        pset = personalize(model, profile, bindings)
-        result = simulate(
-            compiled,
-            pset.as_dict(),
-            regimen,
-            end=end,
-            points=points,
-            outputs=selections,
-            integrator=INTEGRATOR,
-            default_target=bindings.dose_targets(),
-            molecular_weight=mw,
-        )
-        t = result.frame["time"].to_numpy()
+    for gname in case.groups:
+        frame: pd.DataFrame | None = None
+        explains = []
+        members: list[dict[str, Any]] = []
+        for profile_data, weight, label in case.group_profiles(gname):
+            profile = parse_profile(
+                {"id": f"{case.id}:{gname}", **profile_data},
+                source=f"{case.path} [groups.{gname}]",
+            )
+            pset = personalize(model, profile, bindings)
+            result = simulate(
+                compiled,
+                pset.as_dict(),
+                regimen,
+                end=end,
+                points=points,
+                outputs=selections,
+                integrator=INTEGRATOR,
+                default_target=bindings.dose_targets(),
+                molecular_weight=mw,
+            )
+            units = result.units
+            part = result.frame[["time", *selections]]
+            if frame is None:
+                frame = part.copy()
+                frame[selections] = part[selections] * weight
+            else:
+                frame[selections] += part[selections].to_numpy() * weight
+            explains.append((weight, label, pset.explain()))
+            members.append({"class": label, "weight": weight, "parameters": pset.as_dict()})
+        assert frame is not None
+        t = frame["time"].to_numpy()
+        mix = case.mixtures.get(gname)
+        if mix is None:
+            explain = explains[0][2]
+        else:
+            classes = ", ".join(f"{label} {100 * w:.1f}%" for w, label, _ in explains)
+            explain = (
+                f"{mix.describe()}; predicted = weighted mean of {len(explains)} twins: "
+                f"{classes}\n\nMost frequent class ({explains[0][1]}):\n{explains[0][2]}"
+            )
         group: dict[str, Any] = {
             "name": gname,
             "description": case.descriptions.get(gname, gname),
-            "explain": pset.explain(),
+            "explain": explain,
+            # the twins whose weighted mean is the prediction, with their parameter values
+            "members": members,
             "outputs": {},
         }
+        if mix is not None:
+            group["mixture"] = {
+                "gene": mix.gene,
+                "population": mix.population,
+                "exclude_phenotypes": list(mix.exclude_phenotypes),
+            }
         for oname, out in case.outputs.items():
             target = ModelUnit(
-                result.units[out.id],
+                units[out.id],
                 model.concentration_units[out.id.strip("[]")].expr
                 if out.id.startswith("[")
                 else model.units[out.id].expr,
@@ -311,7 +378,7 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
             )
             order = np.argsort(t_obs)
             t_obs, c_obs = t_obs[order], c_obs[order]
-            pred = result.frame[out.id].to_numpy()
+            pred = frame[out.id].to_numpy()
             c_at_obs = np.interp(t_obs, t, pred)
             tlast = float(t_obs[-1])
             window = t <= tlast + 1e-12
@@ -410,7 +477,7 @@ def _sensitivity(
     """Normalized local sensitivities (ΔX/X)/(Δp/p), +1 % steps, of AUC and Cmax of the first
     output for the first group, for every non-zero constant parameter; the ``top`` by |S_AUC|."""
     gname = next(iter(case.groups))
-    profile = parse_profile({"id": gname, **case.groups[gname]})
+    profile = parse_profile({"id": gname, **case.group_profiles(gname)[0][0]})
     base = personalize(model, profile, bindings).as_dict()
     out_id = next(iter(case.outputs.values())).id
     computed = {e.sid for e in model.elements if e.computed_by}
@@ -453,14 +520,15 @@ def _sensitivity(
 
 
 def overall(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Pooled metrics over cases: AUC/Cmax fold errors, groups within fold, verdict counts."""
+    """Pooled metrics over cases: AUC/Cmax fold errors, groups within fold, verdict counts; with
+    training cases present, the same metrics over validation cases only (``validation_only``)."""
     auc = [o["auc_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()]
     cmax = [o["cmax_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()]
     groups_ok = [
         o["within_fold"] for r in results for g in r["groups"] for o in g["outputs"].values()
     ]
     ratios = [x for r in results for x in r["ratios"]]
-    return {
+    out: dict[str, Any] = {
         "cases": len(results),
         "cases_passed": sum(bool(r["passed"]) for r in results),
         "groups": len(groups_ok),
@@ -473,3 +541,7 @@ def overall(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "ratios_within_guest": sum(bool(x["within"]) for x in ratios),
         "ratios": len(ratios),
     }
+    validation = [r for r in results if r.get("role") != "training"]
+    if validation and len(validation) < len(results):
+        out["validation_only"] = overall(validation)
+    return out

@@ -119,6 +119,11 @@ def test_export_omex_reopens_with_libcombine(tmp_path: Path) -> None:
     )
     sedml = archive.extractEntryToString(master.getLocation())
     assert "uniformTimeCourse" in sedml and "f_cyp2d6" in sedml and "KISAO:0000019" in sedml
+    libsedml = pytest.importorskip("libsedml")
+    doc = libsedml.readSedMLFromString(sedml)
+    assert doc.getNumErrors(libsedml.LIBSEDML_SEV_ERROR) == 0, doc.getErrorLog().toString()
+    assert (doc.getLevel(), doc.getVersion()) == (1, 3) and doc.getNumTasks() == 2
+    assert doc.getSimulation(0).getNumberOfPoints() == 480  # 24 h on a 0.05 h grid
     # the archived SBML loads through sbmltwin's own safe path
     from sbmltwin.model import parse_model
 

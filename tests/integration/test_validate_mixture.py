@@ -1,0 +1,108 @@
+"""Mixture groups: phenotype-only study groups predicted as population mixtures of genotypes.
+
+The weights are checked against CPIC's own European phenotype frequencies (../shared), and the
+mixture prediction against the closed-form one-compartment IV solution of the test model,
+C(t) = Σ w_AS · D/V · exp(−(5 + 10·AS)/V · t), V = 56 L (CL_other 5 L/h, CL_2d6 20 L/h · AS/2).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from sbmltwin.errors import ValidationDataError
+from sbmltwin.validate.cases import load_case, run_case
+from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
+
+pytestmark = pytest.mark.integration
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "pgx" / "derived"
+
+
+def _cpic_phenotypes(gene: str, group: str) -> dict[str, float]:
+    path = SHARED / "phenotype_frequency_by_population.tsv"
+    if not path.exists():
+        pytest.skip(f"../shared not found: {path}")
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        g, phenotype, pop, freq = line.split("\t")
+        if g == gene and pop == group:
+            out[phenotype] = float(freq)
+    return out
+
+
+def test_non_pm_mixture_weights_match_cpic_european_frequencies() -> None:
+    cpic = _cpic_phenotypes("CYP2D6", "European")
+    callable_ = sum(f for p, f in cpic.items() if p != "Indeterminate")
+    non_pm = callable_ - cpic["Poor Metabolizer"]
+    comps = mixture_components(Mixture("CYP2D6", "European", ("PM",)))
+    assert sum(c.weight for c in comps) == pytest.approx(1.0, abs=1e-12)
+    scores = {float(c.genotype["activity_score"]): c.weight for c in comps}
+    assert 0.0 not in scores and all(s > 0 for s in scores)
+    # CPIC: NM = AS 1.25–2.25, IM = AS 0.25–1, UM > 2.25 (activity_score_to_phenotype)
+    nm = sum(w for s, w in scores.items() if 1.25 <= s <= 2.25)
+    im = sum(w for s, w in scores.items() if 0 < s <= 1.0)
+    um = sum(w for s, w in scores.items() if s > 2.25)
+    assert nm == pytest.approx(cpic["Normal Metabolizer"] / non_pm, abs=1e-3)
+    assert im == pytest.approx(cpic["Intermediate Metabolizer"] / non_pm, abs=1e-3)
+    assert um == pytest.approx(cpic["Ultrarapid Metabolizer"] / non_pm, abs=1e-3)
+
+
+def test_mixture_group_equals_weighted_analytic_curves(tmp_path: Path) -> None:
+    src = (DATA / "validation" / "analytic_iv.toml").read_text()
+    text = src.replace('model_path = "../personalize/', f'model_path = "{DATA}/personalize/')
+    text = text.replace('bindings = "../personalize/', f'bindings = "{DATA}/personalize/')
+    text = text.replace('file = "analytic_iv.csv"', f'file = "{tmp_path}/obs.csv"')
+    text = text.replace(
+        '[groups.PM]\ndescription = "AS 0"\nprofile = { weight = "70 kg", genotype = { CYP2D6 = "*4/*4" } }',
+        '[groups.PM]\ndescription = "European non-PM mixture"\nprofile = { weight = "70 kg" }\n'
+        'mixture = { gene = "CYP2D6", population = "European", exclude_phenotypes = ["PM"] }',
+    )
+    text = text.replace("ratios = [", "# ratios = [")
+    assert "mixture" in text
+    weights = {
+        float(c.genotype["activity_score"]): c.weight
+        for c in mixture_components(Mixture("CYP2D6", "European", ("PM",)))
+    }
+    times = [0.5, 1, 2, 4, 8, 12, 24]
+
+    def analytic(t: float, scores: dict[float, float]) -> float:  # mg/L → ng/mL
+        return 1000 * sum(
+            w * 100 / 56 * math.exp(-(5 + 10 * s) / 56 * t) for s, w in scores.items()
+        )
+
+    rows = ["group,output,time,time_unit,value,value_unit"]
+    for g, scores in (("NM", {2.0: 1.0}), ("PM", weights)):
+        rows += [f"{g},plasma,{t},h,{analytic(t, scores)!r},ng/ml" for t in times]
+    (tmp_path / "obs.csv").write_text("\n".join(rows) + "\n")
+    case_path = tmp_path / "mix.toml"
+    case_path.write_text(text)
+    result = run_case(load_case(case_path), sensitivity=False)
+    mix = next(g for g in result["groups"] if g["name"] == "PM")
+    out = mix["outputs"]["plasma"]
+    assert max(abs(f - 1) for f in out["point_fold_errors"]) < 1e-5
+    assert len(mix["members"]) == len(weights) and mix["mixture"]["population"] == "European"
+    assert "European" in mix["explain"] and "AS 2" in mix["explain"]
+    # convexity: the mixture's AUC is above the AUC of one twin with the mean activity score
+    mean_as = sum(s * w for s, w in weights.items())
+    auc_mean_twin = 100 / (5 + 10 * mean_as) * (1 - math.exp(-(5 + 10 * mean_as) / 56 * 24))
+    assert out["auc_predicted"] > auc_mean_twin
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        ({"gene": "CYP2D6"}, "population"),
+        ({"gene": "CYP2D6", "population": "Atlantis"}, "Atlantis"),
+        ({"gene": "CYP2D6", "population": "European", "colour": 1}, "colour"),
+        ({"gene": "CYP2D6", "population": "European", "exclude_phenotypes": ["XX"]}, "XX"),
+        ({"gene": "NOPE1", "population": "European"}, "NOPE1"),
+    ],
+)
+def test_bad_mixture_is_a_located_error(data: dict[str, object], needle: str) -> None:
+    with pytest.raises(ValidationDataError) as info:
+        parse_mixture(data, "case.toml [groups.EM]")
+    assert needle in str(info.value) and "case.toml" in str(info.value)

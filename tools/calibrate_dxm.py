@@ -1,0 +1,167 @@
+"""Calibrate the dextromethorphan library model on its TRAINING cases only.
+
+Run from the repository root (needs scipy, which sbmltwin itself does not):
+
+    pip install scipy && python tools/calibrate_dxm.py
+
+Protocol (fixed before the validation cases were evaluated with it; see
+model_library/dextromethorphan/README.md, "Calibration"):
+
+* training cases: the validation cases with ``role = "training"`` (Qiu2016: genotyped AS 0.5 /
+  1.25 / 2 groups; Schadel1995: PM DXM and EM free DXO and DXO-O-glucuronide);
+* groups are predicted exactly as ``sbmltwin validate`` predicts them (mixture groups as the
+  frequency-weighted mean of their activity-score classes);
+* CYP2D6 activity law f = (AS/2)^k (``activity_score_power``), k free;
+* free parameters: CLint_2d6, k, CLint_3a4, ka, CL_dxo, CLR_dxog (log scale). V_dxo stays
+  fixed: with it free the fit drives it to 0 (DXO is formation-rate limited, its volume is not
+  identifiable from these data);
+* objective: sum over (group, output) of the mean squared log residual of the observed
+  concentrations; every (group, output) series weighs the same;
+* Nelder–Mead from the previous values, then printed; the values are written into model.ant by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+
+from sbmltwin.engine import CompileSettings, compile_model, parse_regimen, simulate
+from sbmltwin.errors import SimulationError
+from sbmltwin.model import load_model
+from sbmltwin.personalize import load_bindings, parse_profile, personalize
+from sbmltwin.pgx import call_genotype
+from sbmltwin.validate.cases import INTEGRATOR, find_cases, load_case
+
+ROOT = Path(__file__).resolve().parents[1]
+LIB = ROOT / "model_library" / "dextromethorphan"
+FREE = ["CLint_2d6", "k", "CLint_3a4", "ka", "CL_dxo", "CLR_dxog"]
+START = {
+    "CLint_2d6": 1300.0,
+    "k": 1.0,
+    "CLint_3a4": 44.5,
+    "ka": 0.17,
+    "CL_dxo": 845.0,
+    "CLR_dxog": 10.9,
+}
+UG_PER_L = {"ng/ml": 1.0, "µg/l": 1.0, "mg/l": 1000.0}
+MW = {"[C_ven_dxm]": 271.4, "[C_dxo]": 257.37, "[C_dxog]": 433.5}
+
+
+def _activity(genotype: dict) -> float:
+    entry = genotype["CYP2D6"]
+    if isinstance(entry, dict):
+        return float(entry["activity_score"])
+    score = call_genotype("CYP2D6", str(entry)).activity_score
+    assert score is not None
+    return float(score)
+
+
+def build_problem() -> list[dict]:
+    model = load_model(LIB / "model.xml")
+    bindings = load_bindings(LIB / "twin.toml")
+    compiled = compile_model(model, CompileSettings())
+    series = []
+    for path in find_cases(ROOT / "validation" / "dextromethorphan"):
+        case = load_case(path)
+        if case.role != "training":
+            continue
+        observed = pd.read_csv(case.observed)
+        regimen = parse_regimen(case.doses, where=case.id)
+        end = float(case.end.split()[0])
+        for gname in case.groups:
+            members = []
+            for profile_data, weight, _label in case.group_profiles(gname):
+                profile = parse_profile({"id": gname, **profile_data})
+                base = dict(personalize(model, profile, bindings).as_dict())
+                members.append((base, weight, _activity(profile_data["genotype"])))
+            for oname, out in case.outputs.items():
+                obs = observed[(observed["group"] == gname) & (observed["output"] == oname)]
+                obs = obs[obs["value"] > 0]
+                if obs.empty:
+                    continue
+                assert set(obs["time_unit"]) == {"h"}
+                to_ug_per_l = obs["value_unit"].map(UG_PER_L).to_numpy(float)
+                series.append(
+                    {
+                        "name": f"{case.id}:{gname}:{oname}",
+                        "compiled": compiled,
+                        "regimen": regimen,
+                        "end": end,
+                        "members": members,
+                        "id": out.id,
+                        "t": obs["time"].to_numpy(float),
+                        "c": obs["value"].to_numpy(float) * to_ug_per_l / MW[out.id],  # µmol/L
+                        "dose_target": bindings.dose_targets(),
+                    }
+                )
+    return series
+
+
+def predict(s: dict, p: dict[str, float]) -> np.ndarray:
+    total = np.zeros_like(s["t"])
+    points = round(s["end"] / 0.05) + 1
+    for base, weight, score in s["members"]:
+        params = {**base, **{k: v for k, v in p.items() if k != "k"}}
+        params["f_cyp2d6"] = (score / 2.0) ** p["k"]
+        res = simulate(
+            s["compiled"],
+            params,
+            s["regimen"],
+            end=s["end"],
+            points=points,
+            outputs=[s["id"]],
+            integrator=INTEGRATOR,
+            default_target=s["dose_target"],
+            molecular_weight="271.4 g/mol",
+        )
+        grid = res.frame["time"].to_numpy()
+        total += weight * np.interp(s["t"], grid, res.frame[s["id"]].to_numpy())
+    return total
+
+
+def objective(x: np.ndarray, series: list[dict]) -> float:
+    p = dict(zip(FREE, np.exp(x), strict=True))
+    if not 0.2 <= p["k"] <= 6.0:
+        return 1e6
+    err = 0.0
+    for s in series:
+        try:
+            pred = predict(s, p)
+        except SimulationError:  # an extreme trial point; Nelder–Mead moves away
+            return 1e6
+        if np.any(pred <= 0):
+            return 1e6
+        err += float(np.mean((np.log(pred) - np.log(s["c"])) ** 2))
+    return err
+
+
+def main() -> None:
+    series = build_problem()
+    print("training series:", ", ".join(s["name"] for s in series))
+    x0 = np.log([START[k] for k in FREE])
+    print("start objective", objective(x0, series))
+    best = minimize(
+        objective,
+        x0,
+        args=(series,),
+        method="Nelder-Mead",
+        options={"maxiter": 4000, "xatol": 1e-4, "fatol": 1e-6, "adaptive": True},
+    )
+    p = dict(zip(FREE, np.exp(best.x), strict=True))
+    print("objective", best.fun, "evaluations", best.nfev, best.message)
+    for s in series:
+        pred = predict(s, p)
+        rms = math.sqrt(float(np.mean((np.log(pred) - np.log(s["c"])) ** 2)))
+        print(f"  {s['name']:45s} RMS log residual {rms:.3f}")
+    json.dump(p, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
