@@ -1,7 +1,8 @@
 """Validation cases: observed clinical PK by group ↔ personalized simulations.
 
 A case is a TOML file and a CSV of observations (format in the README, "Validation"). Running a
-case personalizes one twin per group (``[groups.NAME] profile = {...}``) with the model's bindings,
+case personalizes one twin per group (``[groups.NAME] profile = {...}``) with the model's bindings
+(or, for a ``mixture`` group, one twin per genotype class, see :mod:`sbmltwin.validate.mixture`),
 simulates the study's regimen, and compares predicted with observed AUC(0–tlast), Cmax and
 every observed concentration; its ``[acceptance]`` decides pass or fail.
 """
