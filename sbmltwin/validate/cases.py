@@ -335,7 +335,7 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
         if mix is None:
             explain = explains[0][2]
         else:
-            classes = ", ".join(f"{label} {100 * w:.1f}%" for w, label, _ in explains)
+            classes = ", ".join(f"{label} {100 * w:.3g}%" for w, label, _ in explains)
             explain = (
                 f"{mix.describe()}; predicted = weighted mean of {len(explains)} twins: "
                 f"{classes}\n\nMost frequent class ({explains[0][1]}):\n{explains[0][2]}"
