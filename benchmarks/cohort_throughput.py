@@ -8,12 +8,18 @@ summary-only, with 1 and N process workers. Prints twins/s and ratios.
 
     python benchmarks/cohort_throughput.py --quick        # < 60 s
     python benchmarks/cohort_throughput.py --n 10000 --workers 2
+    python benchmarks/cohort_throughput.py --rss-compare  # peak RSS, 10,000 vs 100,000 twins
+    python benchmarks/cohort_throughput.py --instances    # compiling vs cached instance
 """
 
 from __future__ import annotations
 
 import argparse
+import math
+import random
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,7 +108,14 @@ def plain_loop(model: Model, bindings: Bindings, output: str, dose: str, n: int)
 
 
 def runner(
-    model: Model, bindings: Bindings, output: str, dose: str, n: int, workers: int, summary: bool
+    model: Model,
+    bindings: Bindings,
+    output: str,
+    dose: str,
+    n: int,
+    workers: int,
+    summary: bool,
+    chunk_size: int | None = None,
 ) -> float:
     backend = SerialBackend() if workers == 1 else ProcessBackend(workers)
     try:
@@ -117,12 +130,53 @@ def runner(
                 output=Path(tmp) / "c.parquet",
                 outputs=[output],
                 summary_only=summary,
-                chunk_size=max(50, n // (4 * workers)),
+                chunk_size=chunk_size or max(50, n // (4 * workers)),
                 backend=backend,
             )
             return n / run.seconds
     finally:
         backend.close()
+
+
+RSS_CHUNK = 1000  # fixed, so that memory can only grow with the cohort if something accumulates
+
+
+def instances(repeats: int = 30) -> None:
+    """Median ``simulate(0, 48, 481)`` time of the instance that compiled a model vs a second
+    instance from libroadrunner's in-process cache, for MCJIT and LLJIT (NONE), interleaved in
+    shuffled order; the issue reports the compiling MCJIT instance up to 2× slower."""
+    import roadrunner
+
+    config = roadrunner.Config
+    print(f"{'model':18} {'JIT':6} {'compiling ms':>12} {'second ms':>10} {'ratio':>6}")
+    for name, (model, bindings, output, dose) in _models().items():
+        events = resolve_regimen(parse_regimen(dose), model, default_target=bindings.dose_targets())
+        pairs = {}
+        for jit, backend in (("MCJIT", config.MCJIT), ("LLJIT", config.LLJIT)):
+            config.setValue(config.LLVM_BACKEND, backend)
+            config.setValue(config.LLJIT_OPTIMIZATION_LEVEL, 0)
+            sbml = model.sbml.replace("</sbml>", f"<!-- {jit} --></sbml>")  # a fresh compile
+            pairs[jit] = (roadrunner.RoadRunner(sbml), roadrunner.RoadRunner(sbml))
+        times: dict[tuple[str, int], list[float]] = {(j, k): [] for j in pairs for k in (0, 1)}
+        for _ in range(repeats):
+            order = list(times)
+            random.shuffle(order)
+            for jit, k in order:
+                rr = pairs[jit][k]
+                rr.timeCourseSelections = ["time", output]
+                best = math.inf
+                for _ in range(5):
+                    rr.resetAll()
+                    for e in events:
+                        rr.setValue(e.target, rr.getValue(e.target) + e.amount)
+                    t0 = time.perf_counter()
+                    rr.simulate(0, 48, 481)
+                    best = min(best, time.perf_counter() - t0)
+                times[jit, k].append(best)
+        for jit in pairs:
+            first = statistics.median(times[jit, 0]) * 1e3
+            second = statistics.median(times[jit, 1]) * 1e3
+            print(f"{name:18} {jit:6} {first:12.3f} {second:10.3f} {first / second:6.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,14 +187,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--rss", type=int, default=0, help="summary-only run of N twins; print peak RSS"
     )
+    ap.add_argument(
+        "--rss-compare", action="store_true", help="--rss 10000 and 100000, each in a subprocess"
+    )
+    ap.add_argument(
+        "--instances", action="store_true", help="compiling vs second (cached) instance speed"
+    )
     args = ap.parse_args(argv)
     n = 200 if args.quick else args.n
     if args.rss:
         name = "small PK"
         model, bindings, output, dose = _models()[name]
-        runner(model, bindings, output, dose, args.rss, 1, True)
+        rate = runner(model, bindings, output, dose, args.rss, 1, True, chunk_size=RSS_CHUNK)
         kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"summary-only {args.rss} twins: peak RSS {kib / 1024:.0f} MiB")
+        print(f"summary-only {args.rss} twins: peak RSS {kib / 1024:.0f} MiB ({rate:.0f} twins/s)")
+        return 0
+    if args.rss_compare:
+        peaks = {}
+        for count in (10_000, 100_000):
+            text = subprocess.run(
+                [sys.executable, __file__, "--rss", str(count)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            print(text.strip(), flush=True)
+            peaks[count] = float(text.split("peak RSS ")[1].split(" MiB")[0])
+        print(f"peak RSS ratio 100,000 / 10,000 twins: {peaks[100_000] / peaks[10_000]:.2f}")
+        return 0
+    if args.instances:
+        instances()
         return 0
     print(f"{'model':18} {'mode':28} {'twins/s':>9} {'ratio':>7}")
     for name, (model, bindings, output, dose) in _models().items():

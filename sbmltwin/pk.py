@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PKMetrics", "auc_trapezoid", "nca"]
+__all__ = ["PKMetrics", "PKMetricsBatch", "auc_trapezoid", "nca", "nca_batch"]
 
 Array = npt.NDArray[np.float64]
 
@@ -62,36 +62,6 @@ def auc_trapezoid(t: npt.ArrayLike, c: npt.ArrayLike, *, log_down: bool = True) 
     return float(np.sum(np.where(falling, logarithmic, linear)))
 
 
-def _lambda_z(
-    t: Array, c: Array, start: int, min_points: int, factor: float
-) -> tuple[float, float, int]:
-    """(λz, adjusted R², points) from the terminal phase after index ``start``: the most points
-    whose adjusted R² is within ``factor`` of the best (PKNCA's adj.r.squared.factor rule)."""
-    keep = np.arange(len(t)) > start
-    keep &= c > 0
-    tt, lc = t[keep], np.log(c[keep])
-    m = len(tt)
-    if m < min_points:
-        return math.nan, math.nan, 0
-    # least squares of log C on t for the last n points, every n at once (cumulative sums)
-    x, y = tt[::-1] - tt[-1], lc[::-1]
-    n = np.arange(1, m + 1, dtype=float)
-    sx, sy = np.cumsum(x), np.cumsum(y)
-    sxx, sxy, syy = np.cumsum(x * x), np.cumsum(x * y), np.cumsum(y * y)
-    vxx, vxy, vyy = sxx - sx * sx / n, sxy - sx * sy / n, syy - sy * sy / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = vxy / vxx
-        r2 = vxy * vxy / (vxx * vyy)
-        r2_adj = 1 - (1 - r2) * (n - 1) / (n - 2)
-    idx = np.arange(m)
-    ok = (idx >= min_points - 1) & np.isfinite(r2_adj) & (slope < 0) & (vyy > 0)
-    if not ok.any():
-        return math.nan, math.nan, 0
-    top = float(np.max(r2_adj[ok]))
-    best = int(np.max(idx[ok & (r2_adj >= top - factor)]))  # most points within the factor
-    return -float(slope[best]), float(r2_adj[best]), best + 1
-
-
 def nca(
     t: npt.ArrayLike, c: npt.ArrayLike, *, min_lambda_points: int = 3, adj_r2_factor: float = 1e-4
 ) -> PKMetrics:
@@ -103,32 +73,133 @@ def nca(
     When no terminal phase can be fitted (too few falling points), λz, t½ and AUC(0–∞) are NaN:
     never a silent guess.
     """
+    cc = np.asarray(c, dtype=float)
+    if cc.ndim != 1:
+        raise ValueError("need matching 1-D time and concentration arrays with ≥ 2 points")
+    batch = nca_batch(
+        t, cc[None, :], min_lambda_points=min_lambda_points, adj_r2_factor=adj_r2_factor
+    )
+    return batch.row(0)
+
+
+@dataclass(frozen=True, slots=True)
+class PKMetricsBatch:
+    """:class:`PKMetrics` of many profiles on one time grid: one array entry per profile."""
+
+    cmax: Array
+    tmax: Array
+    auc_0_t: Array
+    auc_0_inf: Array
+    lambda_z: Array
+    half_life: Array
+    r2_adj: Array
+    n_lambda_z: npt.NDArray[np.int64]
+    auc_extrapolated_percent: Array
+
+    def row(self, i: int) -> PKMetrics:
+        return PKMetrics(
+            cmax=float(self.cmax[i]),
+            tmax=float(self.tmax[i]),
+            auc_0_t=float(self.auc_0_t[i]),
+            auc_0_inf=float(self.auc_0_inf[i]),
+            lambda_z=float(self.lambda_z[i]),
+            half_life=float(self.half_life[i]),
+            r2_adj=float(self.r2_adj[i]),
+            n_lambda_z=int(self.n_lambda_z[i]),
+            auc_extrapolated_percent=float(self.auc_extrapolated_percent[i]),
+        )
+
+
+def nca_batch(
+    t: npt.ArrayLike, c: npt.ArrayLike, *, min_lambda_points: int = 3, adj_r2_factor: float = 1e-4
+) -> PKMetricsBatch:
+    """:func:`nca` of every row of ``c`` (profiles × times) on the time grid ``t``, at once.
+
+    Row ``i`` gives exactly (bit for bit) what :func:`nca` gives for ``c[i]``: :func:`nca` is
+    this function on one row. Every step is elementwise or a per-row reduction, so a profile's
+    metrics do not depend on the other rows.
+    """
     tt = np.asarray(t, dtype=float)
     cc = np.asarray(c, dtype=float)
-    if tt.ndim != 1 or tt.shape != cc.shape or len(tt) < 2:
-        raise ValueError("need matching 1-D time and concentration arrays with ≥ 2 points")
+    if tt.ndim != 1 or cc.ndim != 2 or cc.shape[1] != len(tt) or len(tt) < 2:
+        raise ValueError("need a 1-D time grid with ≥ 2 points and a 2-D (profiles × times) array")
     if np.any(np.diff(tt) <= 0):
         raise ValueError("times must increase strictly")
     if not np.all(np.isfinite(cc)):
         raise ValueError("concentrations must be finite")
-    k = int(np.argmax(cc))
-    auc_t = auc_trapezoid(tt, cc)
-    lz, r2, n = _lambda_z(tt, cc, k, min_lambda_points, adj_r2_factor)
-    if n and lz > 0:
-        clast = float(cc[-1])
-        auc_inf = auc_t + clast / lz
-        half = math.log(2) / lz
-        extra = 100 * (auc_inf - auc_t) / auc_inf if auc_inf > 0 else math.nan
-    else:
-        lz = r2 = auc_inf = half = extra = math.nan
-    return PKMetrics(
-        cmax=float(cc[k]),
-        tmax=float(tt[k]),
+    cc = np.ascontiguousarray(cc)
+    rows = np.arange(cc.shape[0])
+    k = np.argmax(cc, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logc = np.log(cc)
+    auc_t = _auc_rows(tt, cc, logc)
+    lz, r2, n = _lambda_z_rows(tt, cc, logc, k, min_lambda_points, adj_r2_factor)
+    fitted = (n > 0) & (lz > 0)
+    nan = np.full(cc.shape[0], math.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc_inf = np.where(fitted, auc_t + cc[:, -1] / lz, nan)
+        half = np.where(fitted, math.log(2) / lz, nan)
+        extra = np.where(fitted & (auc_inf > 0), 100 * (auc_inf - auc_t) / auc_inf, nan)
+    return PKMetricsBatch(
+        cmax=cc[rows, k],
+        tmax=tt[k],
         auc_0_t=auc_t,
         auc_0_inf=auc_inf,
-        lambda_z=lz,
+        lambda_z=np.where(fitted, lz, nan),
         half_life=half,
-        r2_adj=r2,
-        n_lambda_z=n,
+        r2_adj=np.where(fitted, r2, nan),
+        n_lambda_z=np.where(fitted, n, 0).astype(np.int64),
         auc_extrapolated_percent=extra,
     )
+
+
+def _auc_rows(t: Array, c: Array, logc: Array) -> Array:
+    """:func:`auc_trapezoid` (log-down) of every row; ``logc`` is ``log(c)``."""
+    dt = np.diff(t)
+    c0, c1 = c[:, :-1], c[:, 1:]
+    linear = dt * (c0 + c1) / 2
+    falling = (c1 < c0) & (c1 > 0) & (c0 > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logarithmic = dt * (c0 - c1) / (logc[:, :-1] - logc[:, 1:])
+    out: Array = np.sum(np.where(falling, logarithmic, linear), axis=1)
+    return out
+
+
+def _lambda_z_rows(
+    t: Array, c: Array, logc: Array, start: npt.NDArray[np.intp], min_points: int, factor: float
+) -> tuple[Array, Array, npt.NDArray[np.int64]]:
+    """(λz, adjusted R², points) of every row from its terminal phase after index ``start``:
+    the most points whose adjusted R² is within ``factor`` of the best (PKNCA's
+    adj.r.squared.factor rule). Rows without a fit get (NaN, NaN, 0).
+
+    Least squares of log C on t for the last n kept points, every n at once (cumulative sums
+    from the end). Points that are not kept (before the peak, or C ≤ 0) add exact zeros, so each
+    kept point's sums equal those over the kept points alone.
+    """
+    n_rows, m = c.shape
+    keep = (np.arange(m)[None, :] > start[:, None]) & (c > 0)
+    keep_r = keep[:, ::-1]
+    any_kept = keep_r.any(axis=1)
+    last = np.where(any_kept, np.argmax(keep_r, axis=1), 0)  # the last kept point, reversed
+    t_r = t[::-1]
+    x = np.where(keep_r, t_r[None, :] - t_r[last][:, None], 0.0)
+    y = np.where(keep_r, logc[:, ::-1], 0.0)
+    count = np.cumsum(keep_r, axis=1)
+    n = count.astype(float)
+    sx, sy = np.cumsum(x, axis=1), np.cumsum(y, axis=1)
+    sxx, sxy, syy = np.cumsum(x * x, axis=1), np.cumsum(x * y, axis=1), np.cumsum(y * y, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        vxx, vxy, vyy = sxx - sx * sx / n, sxy - sx * sy / n, syy - sy * sy / n
+        slope = vxy / vxx
+        r2 = vxy * vxy / (vxx * vyy)
+        r2_adj = 1 - (1 - r2) * (n - 1) / (n - 2)
+    ok = keep_r & (count >= min_points) & np.isfinite(r2_adj) & (slope < 0) & (vyy > 0)
+    fit = ok.any(axis=1)
+    top = np.max(np.where(ok, r2_adj, -np.inf), axis=1)
+    near = ok & (r2_adj >= (top - factor)[:, None])
+    best = (m - 1) - np.argmax(near[:, ::-1], axis=1)  # the most points within the factor
+    rows = np.arange(n_rows)
+    lz = np.where(fit, -slope[rows, best], math.nan)
+    r2a = np.where(fit, r2_adj[rows, best], math.nan)
+    points = np.where(fit, count[rows, best], 0).astype(np.int64)
+    return lz, r2a, points

@@ -71,6 +71,13 @@ from sbmltwin.model import require_simulatable
 @click.option(
     "-o", "--output", required=True, type=click.Path(dir_okay=False), help="Parquet file."
 )
+@click.option(
+    "--timecourses",
+    "timecourses",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Also write every twin's time courses (long Parquet: twin_id, output, time, value).",
+)
 def cohort_cmd(
     model_ref: str,
     bindings_path: str,
@@ -88,6 +95,7 @@ def cohort_cmd(
     chunk_size: int,
     resume: bool,
     output: str,
+    timecourses: str | None,
 ) -> None:
     """Sample and run a virtual cohort; one Parquet row per twin.
 
@@ -141,12 +149,15 @@ def cohort_cmd(
             backend=backend,
             resume=resume,
             progress=progress,
+            timecourses=timecourses,
         )
     finally:
         backend.close()
     if show:
         click.echo("", err=True)
     click.echo(f"{run.n} twins, {run.failed} failed, {run.seconds:.1f} s → {run.path}")
+    if run.timecourses is not None:
+        click.echo(f"time courses → {run.timecourses}")
 
 
 @cli.command("cohort-summary")

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sbmltwin.cohort.backends import Backend, SerialBackend
-from sbmltwin.cohort.fast import add_auc_states, summary_metrics
-from sbmltwin.cohort.sampling import PopulationSpec, sample_twin, twin_record
+from sbmltwin.cohort.fast import SummaryRunner, add_auc_states, finish_metrics
+from sbmltwin.cohort.plan import PersonalizationPlan
+from sbmltwin.cohort.sampling import PopulationSpec, TwinBlock, sample_block, twin_id
 from sbmltwin.engine import (
     CompiledModel,
     DoseEvent,
@@ -33,17 +36,26 @@ from sbmltwin.engine import (
     Regimen,
     compile_model,
     resolve_regimen,
-    simulate,
 )
+from sbmltwin.engine.batch import BatchSimulator
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
-from sbmltwin.personalize import Bindings, personalize
-from sbmltwin.pk import PKMetrics, nca
+from sbmltwin.personalize import Bindings
+from sbmltwin.pk import nca_batch
 
-__all__ = ["METRICS", "CohortRun", "CohortTask", "Progress", "run_chunk", "run_cohort"]
+__all__ = [
+    "METRICS",
+    "ChunkResult",
+    "CohortRun",
+    "CohortTask",
+    "Progress",
+    "run_chunk",
+    "run_cohort",
+]
 
 METRICS = ("cmax", "tmax", "auc_0_t", "auc_0_inf", "half_life")
-_FORMAT = 1
+_FORMAT = 2  # 2: summary-only grid with geometric points after each dose; time courses
+_ROWS = 64  # twins per block of array work (NCA, peaks): results do not depend on it
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +72,7 @@ class CohortTask:
     points: int
     summary_only: bool = False
     integrator: IntegratorSettings | None = None
+    timecourses: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,7 @@ class CohortRun:
     backend: str
     workers: int
     settings: dict[str, Any] = field(default_factory=dict)
+    timecourses: Path | None = None
 
 
 def metric_column(output: str, metric: str) -> str:
@@ -102,72 +116,224 @@ def metric_column(output: str, metric: str) -> str:
     return f"{output}.{metric}"
 
 
-def _params(task: CohortTask, compiled: CompiledModel, twin: Any) -> tuple[Any, dict[str, float]]:
-    pset = personalize(task.model, twin.profile, task.bindings)
-    params = pset.as_dict()
-    for sid, factor in twin.iiv.items():
-        if sid not in compiled.initial_values:
-            raise SbmlTwinError(
-                f"[iiv] names '{sid}', which is not a settable id of the model",
-                where=task.spec.source,
-            )
-        params[sid] = params.get(sid, compiled.initial_values[sid]) * factor
-    return twin, params
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker sends back: the chunk's rows, and its long time courses if asked for."""
+
+    table: Any  # pyarrow.Table, one row per twin
+    timecourses: Any = None  # pyarrow.Table (twin_id, output, time, value) or None
 
 
-def _one_twin(task: CohortTask, compiled: CompiledModel, index: int) -> dict[str, Any]:
-    twin = sample_twin(task.spec, task.seed, index)
-    row = twin_record(twin, task.spec.genes)
-    status, message = "ok", ""
-    metrics: dict[str, PKMetrics] = {}
-    try:
-        _, params = _params(task, compiled, twin)
-        if task.summary_only:
-            metrics = summary_metrics(
-                compiled,
-                params,
-                task.events,
-                task.outputs,
-                end=task.end,
-                integrator=task.integrator,
-            )
-        else:
-            result = simulate(
-                compiled,
-                params,
-                task.events,
-                end=task.end,
-                points=task.points,
-                outputs=list(task.outputs),
-                integrator=task.integrator,
-                throw=False,
-            )
-            if result.status.value != "ok":
-                status, message = "failed", result.message
-            else:
-                t = result.frame["time"].to_numpy()
-                for out in task.outputs:
-                    metrics[out] = nca(t, result.frame[out].to_numpy(), adj_r2_factor=1e-9)
-    except SbmlTwinError as err:
-        status, message, metrics = "failed", str(err), {}
-    for out in task.outputs:
-        m = metrics.get(out)
-        for name in METRICS:
-            row[metric_column(out, name)] = getattr(m, name) if m is not None else math.nan
-    row["status"], row["message"] = status, message
-    return row
+_AUC_MODELS: dict[tuple[str, tuple[str, ...]], Model] = {}
 
 
-def run_chunk(chunk: Chunk) -> list[dict[str, Any]]:
-    """Run one chunk of twins in this process (compiling the model once per process)."""
+def _summary_model(model: Model, outputs: tuple[str, ...]) -> Model:
+    """:func:`add_auc_states` once per process (the SBML rewrite costs milliseconds)."""
+    key = (model.sha256, outputs)
+    if key not in _AUC_MODELS:
+        _AUC_MODELS[key] = add_auc_states(model, outputs)
+    return _AUC_MODELS[key]
+
+
+def run_chunk(chunk: Chunk) -> ChunkResult:
+    """Run one chunk of twins in this process (compiling the model once per process).
+
+    Per chunk, not per twin: the twins are sampled as columns (:func:`sample_block`),
+    personalized by a :class:`PersonalizationPlan`, simulated by one
+    :class:`~sbmltwin.engine.batch.BatchSimulator` (integrator, selections and dose segments
+    set up once), and their NCA metrics computed as arrays (:func:`sbmltwin.pk.nca_batch`).
+    Every twin's row is what running it alone gives (tested), so tables do not depend on
+    chunking, workers or backend.
+    """
     task = chunk.task
-    model = add_auc_states(task.model, task.outputs) if task.summary_only else task.model
+    model = _summary_model(task.model, task.outputs) if task.summary_only else task.model
     compiled = compile_model(model)
-    return [_one_twin(task, compiled, i) for i in range(chunk.start, chunk.stop)]
+    block = sample_block(task.spec, task.seed, chunk.start, chunk.stop)
+    plan = PersonalizationPlan.build(task.model, task.bindings, task.spec, compiled.initial_values)
+    ids, values, errors = plan.values(block)
+    n = len(block)
+    messages = [e or "" for e in errors]
+    metrics = {(o, m): np.full(n, math.nan) for o in task.outputs for m in METRICS}
+    ok = [i for i in range(n) if errors[i] is None]
+    timecourses = None
+    if ok and task.summary_only:
+        good = _run_summary(task, compiled, ids, values, ok, messages, metrics)
+    elif ok:
+        good, curves, grid = _run_dense(task, compiled, ids, values, ok, messages, metrics)
+        if task.timecourses:
+            timecourses = _long_table(block, task.outputs, grid, good, curves)
+    elif task.timecourses and not task.summary_only:
+        timecourses = _long_table(block, task.outputs, np.zeros(0), [], {})
+    return ChunkResult(_table(task, block, metrics, messages), timecourses)
+
+
+def _run_dense(
+    task: CohortTask,
+    compiled: CompiledModel,
+    ids: tuple[str, ...],
+    values: Any,
+    ok: list[int],
+    messages: list[str],
+    metrics: dict[tuple[str, str], Any],
+) -> tuple[list[int], dict[str, Any], Any]:
+    grid = np.linspace(0.0, task.end, task.points)
+    good: list[int] = []
+    rows: list[Any] = []
+    batch = BatchSimulator(
+        compiled, ids, task.events, grid=grid, outputs=task.outputs, integrator=task.integrator
+    )
+    with batch:
+        for i in ok:
+            try:
+                data, message = batch.run(values[i])
+            except SbmlTwinError as err:
+                messages[i] = str(err)
+                continue
+            if message:
+                messages[i] = message
+                continue
+            good.append(i)
+            rows.append(data)
+    curves: dict[str, Any] = {}
+    if good:
+        stacked = np.stack(rows)  # twins × points × (1 + outputs)
+        for j, out in enumerate(task.outputs, start=1):
+            curves[out] = np.ascontiguousarray(stacked[:, :, j])
+            for start in range(0, len(good), _ROWS):  # blocks of rows stay in cache
+                part = good[start : start + _ROWS]
+                block_curves = curves[out][start : start + _ROWS]
+                batch_metrics = nca_batch(grid, block_curves, adj_r2_factor=1e-9)
+                for name in METRICS:
+                    metrics[out, name][part] = getattr(batch_metrics, name)
+    return good, curves, grid
+
+
+def _run_summary(
+    task: CohortTask,
+    compiled: CompiledModel,
+    ids: tuple[str, ...],
+    values: Any,
+    ok: list[int],
+    messages: list[str],
+    metrics: dict[tuple[str, str], Any],
+) -> list[int]:
+    runner = SummaryRunner(
+        compiled, ids, task.events, task.outputs, end=task.end, integrator=task.integrator
+    )
+    good: list[int] = []
+    curves: list[Any] = []
+    aucs: list[list[float]] = []
+    with runner:
+        for i in ok:
+            try:
+                c, auc = runner.run(values[i])
+            except SbmlTwinError as err:
+                messages[i] = str(err)
+                continue
+            good.append(i)
+            curves.append(c)
+            aucs.append(auc)
+        if not good:
+            return good
+        stacked = np.stack(curves)  # twins × grid × outputs
+        auc_table = np.array(aucs, dtype=float)
+        peaks = []
+        kept = np.ones(len(good), dtype=bool)
+        for j in range(len(task.outputs)):
+            profile = np.ascontiguousarray(stacked[:, :, j])
+            tmax, cmax = np.empty(len(good)), np.empty(len(good))
+            twin_values = values[good]
+            for start in range(0, len(good), _ROWS):
+                part = slice(start, start + _ROWS)
+                tmax[part], cmax[part], failed = runner.peaks(twin_values[part], j, profile[part])
+                for r, message in failed:
+                    messages[good[start + r]] = message
+                    kept[start + r] = False
+            peaks.append((profile, tmax, cmax))
+    rows = np.flatnonzero(kept)
+    good_kept = [good[r] for r in rows]
+    for j, out in enumerate(task.outputs):
+        profile, tmax, cmax = peaks[j]
+        for start in range(0, len(rows), _ROWS):
+            chosen = rows[start : start + _ROWS]
+            batch_metrics = finish_metrics(
+                runner.grid, profile[chosen], tmax[chosen], cmax[chosen], auc_table[chosen, j]
+            )
+            for name in METRICS:
+                metrics[out, name][[good[r] for r in chosen]] = getattr(batch_metrics, name)
+    return good_kept
+
+
+def _table(
+    task: CohortTask,
+    block: TwinBlock,
+    metrics: dict[tuple[str, str], Any],
+    messages: list[str],
+) -> Any:
+    import pyarrow as pa  # type: ignore[import-untyped]
+
+    columns: list[Any] = [
+        [twin_id(i) for i in block.index.tolist()],
+        block.index,
+        [s.value for s in block.sex],
+        block.age_years,
+        block.weight_kg,
+        block.height_cm,
+        block.serum_creatinine_mg_dl,
+    ]
+    for gene in task.spec.genes:
+        calls = block.genes[gene]
+        columns += [
+            [c.diplotype for c in calls],
+            [c.activity_score for c in calls],
+            [c.phenotype.short for c in calls],
+        ]
+    columns += [block.iiv[sid] for sid in task.spec.iiv]
+    columns += [metrics[o, m] for o in task.outputs for m in METRICS]
+    columns += [["ok" if not m else "failed" for m in messages], messages]
+    schema = _schema(task)
+    arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _timecourse_schema() -> Any:
+    import pyarrow as pa
+
+    text = pa.dictionary(pa.int32(), pa.string())
+    return pa.schema(
+        [("twin_id", text), ("output", text), ("time", pa.float64()), ("value", pa.float64())]
+    )
+
+
+def _long_table(
+    block: TwinBlock, outputs: tuple[str, ...], grid: Any, good: list[int], curves: dict[str, Any]
+) -> Any:
+    """Long format, twin by twin then output by output then time: (twin_id, output, time,
+    value). Failed twins have no rows."""
+    import pyarrow as pa
+
+    schema = _timecourse_schema()
+    points, n_out = len(grid), len(outputs)
+    ids = pa.array([twin_id(int(block.index[i])) for i in good], type=pa.string())
+    per_twin = points * n_out
+    twin_idx = np.repeat(np.arange(len(good), dtype=np.int32), per_twin)
+    out_idx = np.tile(np.repeat(np.arange(n_out, dtype=np.int32), points), len(good))
+    times = np.tile(grid, len(good) * n_out)
+    if good:
+        values = np.stack([curves[o] for o in outputs], axis=1).reshape(-1)  # twin, output, time
+    else:
+        values = np.zeros(0)
+    arrays = [
+        pa.DictionaryArray.from_arrays(pa.array(twin_idx), ids),
+        pa.DictionaryArray.from_arrays(pa.array(out_idx), pa.array(list(outputs), pa.string())),
+        pa.array(times, pa.float64()),
+        pa.array(values, pa.float64()),
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def _schema(task: CohortTask) -> Any:
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     fields = [
         ("twin_id", pa.string()),
@@ -190,21 +356,20 @@ def _schema(task: CohortTask) -> Any:
     return pa.schema(fields)
 
 
-def _write_atomic_table(rows: list[dict[str, Any]], schema: Any, path: Path) -> None:
-    import pyarrow as pa
+def _write_atomic_table(table: Any, path: Path) -> None:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-    table = pa.Table.from_pylist(rows, schema=schema)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     pq.write_table(table, tmp)
     os.replace(tmp, path)
 
 
-def _chunk_ok(path: Path, rows: int) -> bool:
+def _chunk_ok(path: Path, rows: int | None) -> bool:
     import pyarrow.parquet as pq
 
     try:
-        return bool(pq.ParquetFile(path).metadata.num_rows == rows)
+        count = pq.ParquetFile(path).metadata.num_rows
+        return rows is None or bool(count == rows)
     except (OSError, ValueError):
         return False
 
@@ -227,17 +392,42 @@ def run_cohort(
     resume: bool = False,
     integrator: IntegratorSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
+    timecourses: str | Path | None = None,
 ) -> CohortRun:
-    """Run ``n`` twins of ``spec`` through ``model`` and write one Parquet row per twin."""
+    """Run ``n`` twins of ``spec`` through ``model`` and write one Parquet row per twin.
+
+    With ``timecourses``, the dense output of every successful twin also goes, in long format
+    (``twin_id``, ``output``, ``time``, ``value``), to that Parquet file: written chunk by chunk
+    next to the main table's chunks, resumable with them, merged in twin order at the end.
+    """
     if n < 1 or chunk_size < 1:
         raise SbmlTwinError("n and chunk_size must be at least 1")
     if not outputs:
         raise SbmlTwinError("name at least one output (e.g. '[C_plasma]')", where="outputs")
+    if timecourses is not None and summary_only:
+        raise SbmlTwinError(
+            "time courses need dense runs; a summary-only run samples its own short grid",
+            where="timecourses",
+            hint="drop --summary-only, or drop --timecourses",
+        )
     events = resolve_regimen(regimen, model, default_target=bindings.dose_targets())
     task = CohortTask(
-        model, bindings, spec, seed, events, tuple(outputs), end, points, summary_only, integrator
+        model,
+        bindings,
+        spec,
+        seed,
+        events,
+        tuple(outputs),
+        end,
+        points,
+        summary_only,
+        integrator,
+        timecourses is not None,
     )
     out = Path(output)
+    tc_out = Path(timecourses) if timecourses is not None else None
+    if tc_out is not None and tc_out.resolve() == out.resolve():
+        raise SbmlTwinError("the time-course file must differ from the output", where=str(tc_out))
     parts = out.with_name(out.name + ".parts")
     settings = {
         "format": _FORMAT,
@@ -254,22 +444,24 @@ def run_cohort(
         "points": points,
         "summary_only": summary_only,
         "integrator": repr(integrator),
+        "timecourses": tc_out is not None,
     }
     _prepare(out, parts, settings, resume)
     chunks = [
         Chunk(task, k, s, min(s + chunk_size, n)) for k, s in enumerate(range(0, n, chunk_size))
     ]
-    todo = [c for c in chunks if not _chunk_ok(_part(parts, c.number), c.stop - c.start)]
+    todo = [c for c in chunks if not _done(parts, c, task.timecourses)]
     reused = len(chunks) - len(todo)
-    schema = _schema(task)
     be = backend or SerialBackend()
     start = time.perf_counter()
     done = sum(c.stop - c.start for c in chunks) - sum(c.stop - c.start for c in todo)
     fresh, failed = 0, 0
-    for chunk, rows in be.map_unordered(run_chunk, todo):
-        _write_atomic_table(rows, schema, _part(parts, chunk.number))
-        fresh += len(rows)
-        failed += sum(r["status"] != "ok" for r in rows)
+    for chunk, result in be.map_unordered(run_chunk, todo):
+        if result.timecourses is not None:  # first: the main part marks the chunk finished
+            _write_atomic_table(result.timecourses, _tc_part(parts, chunk.number))
+        _write_atomic_table(result.table, _part(parts, chunk.number))
+        fresh += result.table.num_rows
+        failed += _failed(result.table)
         if progress is not None:
             elapsed = time.perf_counter() - start
             rate = fresh / elapsed if elapsed > 0 else math.nan
@@ -277,7 +469,9 @@ def run_cohort(
             progress(
                 Progress(done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan)
             )
-    failed_total = _merge(parts, chunks, schema, out)
+    if tc_out is not None:
+        _merge_files([_tc_part(parts, c.number) for c in chunks], _timecourse_schema(), tc_out)
+    failed_total = _merge(parts, chunks, _schema(task), out)
     return CohortRun(
         out,
         n,
@@ -288,11 +482,30 @@ def run_cohort(
         be.name,
         be.workers,
         settings,
+        tc_out,
     )
+
+
+def _failed(table: Any) -> int:
+    import pyarrow.compute as pc  # type: ignore[import-untyped]
+
+    return int(pc.sum(pc.not_equal(table["status"], "ok")).as_py() or 0)
 
 
 def _part(parts: Path, number: int) -> Path:
     return parts / f"chunk-{number:06d}.parquet"
+
+
+def _tc_part(parts: Path, number: int) -> Path:
+    return parts / f"timecourses-{number:06d}.parquet"
+
+
+def _done(parts: Path, chunk: Chunk, timecourses: bool) -> bool:
+    """A chunk is finished when its main part holds all its rows (written last) and, for a run
+    with time courses, its time-course part can be read."""
+    if not _chunk_ok(_part(parts, chunk.number), chunk.stop - chunk.start):
+        return False
+    return not timecourses or _chunk_ok(_tc_part(parts, chunk.number), None)
 
 
 def _prepare(out: Path, parts: Path, settings: dict[str, Any], resume: bool) -> None:
@@ -315,7 +528,6 @@ def _prepare(out: Path, parts: Path, settings: dict[str, Any], resume: bool) -> 
 
 
 def _merge(parts: Path, chunks: list[Chunk], schema: Any, out: Path) -> int:
-    import pyarrow.compute as pc  # type: ignore[import-untyped]
     import pyarrow.parquet as pq
 
     failed = 0
@@ -323,8 +535,20 @@ def _merge(parts: Path, chunks: list[Chunk], schema: Any, out: Path) -> int:
     with pq.ParquetWriter(tmp, schema) as writer:
         for c in chunks:
             table = pq.read_table(_part(parts, c.number), schema=schema)
-            failed += int(pc.sum(pc.not_equal(table["status"], "ok")).as_py() or 0)
+            failed += _failed(table)
             writer.write_table(table)
     os.replace(tmp, out)
     shutil.rmtree(parts)
     return failed
+
+
+def _merge_files(paths: list[Path], schema: Any, out: Path) -> None:
+    """Concatenate Parquet parts, one at a time (memory stays at one part), into ``out``."""
+    import pyarrow.parquet as pq
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema) as writer:
+        for path in paths:
+            writer.write_table(pq.read_table(path, schema=schema))
+    os.replace(tmp, out)

@@ -29,6 +29,7 @@ count or chunking.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import tomllib
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from sbmltwin.errors import GenotypeError, ProfileError
 from sbmltwin.personalize import TwinProfile
@@ -49,11 +51,14 @@ __all__ = [
     "Distribution",
     "PopulationSpec",
     "SampledTwin",
+    "TwinBlock",
     "allele_frequencies",
     "load_population",
     "parse_population",
     "populations",
+    "sample_block",
     "sample_twin",
+    "twin_id",
 ]
 
 SCHEMA_VERSION = 1
@@ -349,44 +354,162 @@ def _cached_call(gene: str, a1: str, a2: str) -> GeneCall:
     return _gene_call(gene, first, second)
 
 
+@dataclass(frozen=True, slots=True)
+class _Sampler:
+    """What every draw of one spec needs, computed once (values identical to computing them
+    inside each draw)."""
+
+    spec: PopulationSpec
+    cdfs: Mapping[str, tuple[tuple[str, ...], list[float]]]
+    omegas: tuple[tuple[str, float], ...]
+    root: float
+
+    @staticmethod
+    def of(spec: PopulationSpec) -> _Sampler:
+        cdfs = {}
+        for gene in spec.genes:
+            names, probs = spec.frequencies[gene]
+            # exactly what Generator.choice(len(names), size=2, p=probs) computes: the CDF
+            # of p normalised by its last entry, searched (side="right") with random(2) draws
+            cdf = np.asarray(probs, dtype=float).cumsum()
+            cdf /= cdf[-1]
+            cdfs[gene] = (names, [float(x) for x in cdf])
+        omegas = tuple(
+            (sid, math.sqrt(math.log1p((cv / 100) ** 2))) for sid, cv in spec.iiv.items()
+        )
+        rho = spec.weight_height_correlation
+        return _Sampler(spec, cdfs, omegas, math.sqrt(1 - rho * rho))
+
+    def draw(
+        self, seed: int, index: int
+    ) -> tuple[Sex, float, float, float, float, list[GeneCall], list[float]]:
+        """(sex, age, height, weight, serum creatinine, gene calls, IIV factors) of twin
+        ``index``, drawn from ``default_rng([seed, index])`` in a fixed order."""
+        spec = self.spec
+        rng = np.random.default_rng([seed, index])
+        sex = Sex.FEMALE if rng.random() < spec.female_fraction else Sex.MALE
+        d = spec.distributions
+        where = spec.source
+        age = d["age"].sample(rng, f"{where} age")
+        hd, wd = d[f"height.{sex.value}"], d[f"weight.{sex.value}"]
+        rho = spec.weight_height_correlation
+        for _ in range(_MAX_REJECT):
+            z1, z2 = (float(x) for x in rng.standard_normal(2))
+            height = hd.from_normal(z1)
+            weight = wd.from_normal(rho * z1 + self.root * z2)
+            if hd.accepts(height) and wd.accepts(weight):
+                break
+        else:
+            raise ProfileError(f"{where}: height/weight truncation rejects almost every draw")
+        scr = d[f"serum_creatinine.{sex.value}"].sample(rng, f"{where} serum_creatinine")
+        calls = []
+        for gene in spec.genes:
+            names, cdf = self.cdfs[gene]
+            u1, u2 = rng.random(2)
+            i, j = bisect.bisect_right(cdf, float(u1)), bisect.bisect_right(cdf, float(u2))
+            calls.append(_cached_call(gene, names[i], names[j]))
+        iiv = [math.exp(omega * float(rng.standard_normal())) for _, omega in self.omegas]
+        return sex, age, height, weight, scr, calls, iiv
+
+
 def sample_twin(spec: PopulationSpec, seed: int, index: int) -> SampledTwin:
     """Twin ``index`` of the cohort with ``seed``: a pure function of (spec, seed, index)."""
-    rng = np.random.default_rng([seed, index])
-    sex = Sex.FEMALE if rng.random() < spec.female_fraction else Sex.MALE
-    d = spec.distributions
-    where = spec.source
-    age = d["age"].sample(rng, f"{where} age")
-    hd, wd = d[f"height.{sex.value}"], d[f"weight.{sex.value}"]
-    rho = spec.weight_height_correlation
-    for _ in range(_MAX_REJECT):
-        z1, z2 = (float(x) for x in rng.standard_normal(2))
-        height = hd.from_normal(z1)
-        weight = wd.from_normal(rho * z1 + math.sqrt(1 - rho * rho) * z2)
-        if hd.accepts(height) and wd.accepts(weight):
-            break
-    else:
-        raise ProfileError(f"{where}: height/weight truncation rejects almost every draw")
-    scr = d[f"serum_creatinine.{sex.value}"].sample(rng, f"{where} serum_creatinine")
-    genes: dict[str, GeneCall] = {}
-    for gene in spec.genes:
-        names, probs = spec.frequencies[gene]
-        i, j = rng.choice(len(names), size=2, p=probs)
-        genes[gene] = _cached_call(gene, names[int(i)], names[int(j)])
-    iiv = {}
-    for sid, cv in spec.iiv.items():
-        omega = math.sqrt(math.log1p((cv / 100) ** 2))
-        iiv[sid] = math.exp(omega * float(rng.standard_normal()))
+    sampler = _Sampler.of(spec)
+    sex, age, height, weight, scr, calls, iiv = sampler.draw(seed, index)
+    return _twin(sampler, index, sex, age, height, weight, scr, calls, iiv)
+
+
+def _twin(
+    sampler: _Sampler,
+    index: int,
+    sex: Sex,
+    age: float,
+    height: float,
+    weight: float,
+    scr: float,
+    calls: Sequence[GeneCall],
+    iiv: Sequence[float],
+) -> SampledTwin:
+    spec = sampler.spec
     profile = TwinProfile(
-        id=f"twin-{index:07d}",
+        id=twin_id(index),
         sex=sex,
         age_years=age,
         weight_kg=weight,
         height_cm=height,
         serum_creatinine_mg_dl=scr,
-        genes=genes,
+        genes=dict(zip(spec.genes, calls, strict=True)),
         source=f"{spec.source} twin {index}",
     )
-    return SampledTwin(index, profile, iiv)
+    factors = {sid: f for (sid, _), f in zip(sampler.omegas, iiv, strict=True)}
+    return SampledTwin(index, profile, factors)
+
+
+def twin_id(index: int) -> str:
+    """``twin-0000042``: the id of twin ``index``."""
+    return f"twin-{index:07d}"
+
+
+@dataclass(frozen=True)
+class TwinBlock:
+    """Twins ``start … stop - 1`` of a cohort, column by column (what :func:`sample_twin` gives
+    for each, without building a profile per twin).
+
+    ``genes[g][i]`` is the call of gene ``g`` for the block's ``i``-th twin (calls are shared
+    objects, one per distinct diplotype); ``iiv[sid]`` holds the IIV factors.
+    """
+
+    sampler: _Sampler
+    seed: int
+    index: npt.NDArray[np.int64]
+    sex: tuple[Sex, ...]
+    age_years: npt.NDArray[np.float64]
+    height_cm: npt.NDArray[np.float64]
+    weight_kg: npt.NDArray[np.float64]
+    serum_creatinine_mg_dl: npt.NDArray[np.float64]
+    genes: Mapping[str, tuple[GeneCall, ...]]
+    iiv: Mapping[str, npt.NDArray[np.float64]]
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def twin(self, i: int) -> SampledTwin:
+        """The block's ``i``-th twin as :func:`sample_twin` gives it (for provenance)."""
+        return _twin(
+            self.sampler,
+            int(self.index[i]),
+            self.sex[i],
+            float(self.age_years[i]),
+            float(self.height_cm[i]),
+            float(self.weight_kg[i]),
+            float(self.serum_creatinine_mg_dl[i]),
+            [self.genes[g][i] for g in self.sampler.spec.genes],
+            [float(self.iiv[sid][i]) for sid, _ in self.sampler.omegas],
+        )
+
+
+def sample_block(spec: PopulationSpec, seed: int, start: int, stop: int) -> TwinBlock:
+    """Twins ``start … stop - 1`` as columns: twin ``i`` is exactly ``sample_twin(spec, seed, i)``
+    (the same draws from the same per-twin generator), whatever block it falls in."""
+    sampler = _Sampler.of(spec)
+    draws = [sampler.draw(seed, i) for i in range(start, stop)]
+    genes = {g: tuple(d[5][k] for d in draws) for k, g in enumerate(spec.genes)}
+    iiv = {
+        sid: np.array([d[6][k] for d in draws], dtype=float)
+        for k, (sid, _) in enumerate(sampler.omegas)
+    }
+    return TwinBlock(
+        sampler=sampler,
+        seed=seed,
+        index=np.arange(start, stop, dtype=np.int64),
+        sex=tuple(d[0] for d in draws),
+        age_years=np.array([d[1] for d in draws], dtype=float),
+        height_cm=np.array([d[2] for d in draws], dtype=float),
+        weight_kg=np.array([d[3] for d in draws], dtype=float),
+        serum_creatinine_mg_dl=np.array([d[4] for d in draws], dtype=float),
+        genes=genes,
+        iiv=iiv,
+    )
 
 
 def sample_cohort(spec: PopulationSpec, n: int, seed: int, start: int = 0) -> list[SampledTwin]:

@@ -225,6 +225,7 @@ def _configure(rr: Any, settings: IntegratorSettings) -> dict[str, Any]:
     if settings.maximum_num_steps is not None:
         integ.setValue("maximum_num_steps", settings.maximum_num_steps)
     integ.setValue("stiff", settings.stiff)
+    integ.setValue("variable_step_size", False)  # output exactly on the requested grid
     return {
         "integrator": "cvode",
         "absolute_tolerance": float(integ.getValue("absolute_tolerance")),
@@ -244,7 +245,7 @@ def _ready_instance(compiled: CompiledModel, params: Mapping[str, float]) -> Any
     libroadrunner's in-process compile cache when no value changes, or from SBML with the values
     written in (a compile per distinct parameter set; such models are rare in pharmacology).
     """
-    _check_params(compiled, params)
+    check_params(compiled, params)
     if not compiled.has_delayed_events:
         _reset_with(compiled, params)
         return compiled.roadrunner
@@ -254,7 +255,7 @@ def _ready_instance(compiled: CompiledModel, params: Mapping[str, float]) -> Any
     return roadrunner.RoadRunner(sbml)
 
 
-def _check_params(compiled: CompiledModel, params: Mapping[str, float]) -> None:
+def check_params(compiled: CompiledModel, params: Mapping[str, float]) -> None:
     for sid, value in params.items():
         if sid not in compiled.initial_values:
             close = difflib.get_close_matches(sid, sorted(compiled.initial_values), n=3)
@@ -317,29 +318,84 @@ def _reset_with(compiled: CompiledModel, params: Mapping[str, float]) -> None:
                 model.setValue(f"[{sid}]", conc)
 
 
-def _integrate(rr: Any, columns: list[str], grid: Any, events: Sequence[DoseEvent]) -> Any:
-    """Integrate segment by segment between dose times, filling the output grid."""
+@dataclass(frozen=True)
+class _Segment:
+    """Integrate from ``times[0]`` (after applying ``doses``) to ``times[-1]``, writing result
+    rows ``rows`` into output rows ``mask`` (both contiguous: slices)."""
+
+    doses: tuple[DoseEvent, ...]
+    times: Any
+    mask: slice
+    rows: slice
+    options: Any = None
+
+
+def _segments(
+    grid: Any, events: Sequence[DoseEvent]
+) -> tuple[list[_Segment], tuple[DoseEvent, ...]]:
+    """The integration plan of ``grid`` with doses at ``events``: one segment per stretch
+    between dose times, and the doses at the end time (applied after the last segment)."""
     start, end = float(grid[0]), float(grid[-1])
-    rr.timeCourseSelections = columns
-    out = np.empty((len(grid), len(columns)))
     stops = sorted({start, end} | {e.time for e in events if e.time <= end})
     by_time: dict[float, list[DoseEvent]] = {}
     for e in events:
         by_time.setdefault(e.time, []).append(e)
+    out = []
     for a, b in itertools.pairwise(stops):
-        _apply(rr, by_time.get(a, ()))
         last = b == end
-        mask = (grid >= a) & ((grid <= b) if last else (grid < b))
-        inner = grid[mask & (grid > a) & (grid < b)]
+        # the grid is increasing, so the rows of [a, b) (or [a, b]) are a contiguous run
+        lo = int(np.searchsorted(grid, a, side="left"))
+        hi = int(np.searchsorted(grid, b, side="right" if last else "left"))
+        inner = grid[lo:hi]
+        inner = inner[(inner > a) & (inner < b)]
         times = np.concatenate(([a], inner, [b]))
-        seg = np.asarray(rr.simulate(times=times))
-        rows = ([0] if (grid == a).any() else []) + list(range(1, len(inner) + 1))
-        if last:
-            rows.append(len(times) - 1)
-        out[mask] = seg[rows]
-    if end in by_time:
-        _apply(rr, by_time[end])
+        first = 0 if lo < len(grid) and grid[lo] == a else 1
+        rows = slice(first, len(inner) + 1 + (1 if last else 0))
+        out.append(_Segment(tuple(by_time.get(a, ())), times, slice(lo, hi), rows))
+    return out, tuple(by_time.get(end, ()))
+
+
+def _with_options(rr: Any, segments: list[_Segment]) -> list[_Segment]:
+    """``segments`` with libroadrunner ``SimulateOptions`` built once (to reuse per run)."""
+    import roadrunner
+
+    out = []
+    for seg in segments:
+        options = roadrunner.SimulateOptions()
+        rr._setSimulateOptionsTimes(options, [float(x) for x in seg.times])
+        out.append(_Segment(seg.doses, seg.times, seg.mask, seg.rows, options))
+    return out
+
+
+def _run_segments(
+    rr: Any, segments: list[_Segment], end_doses: Sequence[DoseEvent], out: Any
+) -> Any:
+    """Run a plan from :func:`_segments` on a ready instance, filling ``out`` (not column 0).
+
+    What ``rr.simulate(times=...)`` does per segment, without its Python wrapper (which only
+    checks arguments and builds the same options): ``RoadRunner._simulate(options)``.
+    """
+    for seg in segments:
+        _apply(rr, seg.doses)
+        options = seg.options
+        if options is None:
+            data = np.asarray(rr.simulate(times=seg.times))
+        else:
+            data = np.asarray(rr._simulate(options))
+        out[seg.mask] = data[seg.rows]
+    if end_doses:
+        _apply(rr, end_doses)
         out[-1] = np.asarray(rr.getSelectedValues())
+    return out
+
+
+def _integrate(rr: Any, columns: list[str], grid: Any, events: Sequence[DoseEvent]) -> Any:
+    """Integrate segment by segment between dose times, filling the output grid."""
+    rr.timeCourseSelections = columns
+    segments, end_doses = _segments(grid, events)
+    out = _run_segments(
+        rr, _with_options(rr, segments), end_doses, np.empty((len(grid), len(columns)))
+    )
     out[:, 0] = grid
     return out
 

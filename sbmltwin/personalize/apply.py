@@ -35,7 +35,15 @@ from sbmltwin.physiology import (
 )
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 
-__all__ = ["ParameterChange", "ParameterSet", "inject", "personalize"]
+__all__ = [
+    "ParameterChange",
+    "ParameterSet",
+    "gene_factor",
+    "inject",
+    "personalize",
+    "reference_value",
+    "unit_factor",
+]
 
 TWIN_NS = "https://sbmltwin.org/ns/twin/1"
 
@@ -126,7 +134,8 @@ def _covariate(name: str, p: TwinProfile) -> tuple[float, str] | None:
     return None
 
 
-def _gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
+def gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
+    """The factor a gene binding gives for ``call``, and its reason (also used by cohort plans)."""
     if b.law is Law.PHENOTYPE_TABLE:
         code = call.phenotype.short.upper()
         if code not in b.factors:
@@ -159,27 +168,28 @@ def _gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _unit_factor(from_unit: str, target: ModelUnit, where: str) -> float:
+def unit_factor(from_unit: str, target: ModelUnit, where: str) -> float:
     """Model units per one ``from_unit`` (conversions are linear; pint runs once per pair)."""
     return to_model_units(parse_quantity(f"1 {from_unit}"), target, where=where)
 
 
 @functools.lru_cache(maxsize=256)
-def _reference(text: str, unit: str) -> float:
+def reference_value(text: str, unit: str) -> float:
+    """A reference quantity (e.g. "70 kg") as a number in ``unit``."""
     return float(parse_quantity(text).to(unit).magnitude)
 
 
 def _covariate_value(b: Binding, value: float, why: str, unit: ModelUnit) -> tuple[float, str]:
     if b.law is Law.VALUE:
         target = unit if unit.declared else ModelUnit(b.unit or "", f"1 {b.unit}")
-        return value * _unit_factor(COVARIATES[b.name], target, b.key), why
+        return value * unit_factor(COVARIATES[b.name], target, b.key), why
     if b.law is Law.ALLOMETRIC:
         assert b.exponent is not None
-        ref = _reference(b.reference or "70 kg", COVARIATES[b.name])
+        ref = reference_value(b.reference or "70 kg", COVARIATES[b.name])
         f = allometric_factor(value, reference_kg=ref, exponent=b.exponent)
         return f, f"{why} → ({value:.4g}/{ref:g})^{b.exponent:g} = {f:.4g}"
     assert b.reference is not None
-    ref = _reference(b.reference, COVARIATES[b.name])
+    ref = reference_value(b.reference, COVARIATES[b.name])
     return value / ref, f"{why} → /{b.reference} = {value / ref:.4g}"
 
 
@@ -261,7 +271,7 @@ def _one(
             missing(f"genotype or phenotype for {b.name}")
             return None
         versions[b.name] = call.table_version
-        factor, why = _gene_factor(b, call)
+        factor, why = gene_factor(b, call)
         return factor, f"{call.reason()} → {why}"
     if b.section == "covariates":
         found = _covariate(b.name, profile)
