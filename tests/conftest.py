@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,17 @@ def shared_dir() -> Path:
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     return DATA
+
+
+@pytest.fixture(scope="session")
+def cpic_phenotypes(shared_dir: Path) -> Callable[[str, str], dict[str, float]]:
+    """CPIC phenotype frequencies by (gene, population) from ../shared/pgx/derived."""
+    path = shared_dir / "pgx" / "derived" / "phenotype_frequency_by_population.tsv"
+    if not path.exists():
+        pytest.skip(f"../shared has no {path.name}")
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+
+    def lookup(gene: str, group: str) -> dict[str, float]:
+        return {ph: float(f) for g, ph, pop, f in rows if g == gene and pop == group}
+
+    return lookup

@@ -8,6 +8,7 @@ C(t) = Σ w_AS · D/V · exp(−(5 + 10·AS)/V · t), V = 56 L (CL_other 5 L/h, 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,23 +20,12 @@ from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
 pytestmark = pytest.mark.integration
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "pgx" / "derived"
 
 
-def _cpic_phenotypes(gene: str, group: str) -> dict[str, float]:
-    path = SHARED / "phenotype_frequency_by_population.tsv"
-    if not path.exists():
-        pytest.skip(f"../shared not found: {path}")
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-        g, phenotype, pop, freq = line.split("\t")
-        if g == gene and pop == group:
-            out[phenotype] = float(freq)
-    return out
-
-
-def test_non_pm_mixture_weights_match_cpic_european_frequencies() -> None:
-    cpic = _cpic_phenotypes("CYP2D6", "European")
+def test_non_pm_mixture_weights_match_cpic_european_frequencies(
+    cpic_phenotypes: Callable[[str, str], dict[str, float]],
+) -> None:
+    cpic = cpic_phenotypes("CYP2D6", "European")
     callable_ = sum(f for p, f in cpic.items() if p != "Indeterminate")
     non_pm = callable_ - cpic["Poor Metabolizer"]
     comps = mixture_components(Mixture("CYP2D6", "European", ("PM",)))

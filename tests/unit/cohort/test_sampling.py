@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import collections
 import pickle
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
@@ -17,22 +17,10 @@ from sbmltwin.cohort.sampling import (
 )
 from sbmltwin.errors import GenotypeError, ProfileError
 
-SHARED = Path(__file__).resolve().parents[4] / "shared" / "pgx" / "derived"
 
-
-def _cpic_phenotypes(gene: str, group: str) -> dict[str, float]:
-    path = SHARED / "phenotype_frequency_by_population.tsv"
-    if not path.exists():
-        pytest.skip(f"../shared not found: {path}")
-    out = {}
-    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
-        g, phenotype, pop, freq = line.split("\t")
-        if g == gene and pop == group:
-            out[phenotype] = float(freq)
-    return out
-
-
-def test_hardy_weinberg_product_reproduces_cpic_european_cyp2d6() -> None:
+def test_hardy_weinberg_product_reproduces_cpic_european_cyp2d6(
+    cpic_phenotypes: Callable[[str, str], dict[str, float]],
+) -> None:
     # CPIC's phenotype table is the HW product of its allele table: exact up to rounding.
     spec = parse_population({"population": "European", "genes": ["CYP2D6"]})
     names, probs = spec.frequencies["CYP2D6"]
@@ -40,16 +28,18 @@ def test_hardy_weinberg_product_reproduces_cpic_european_cyp2d6() -> None:
     for a, pa in zip(names, probs, strict=True):
         for b, pb in zip(names, probs, strict=True):
             acc[_cached_call("CYP2D6", a, b).phenotype.value] += pa * pb
-    for phenotype, freq in _cpic_phenotypes("CYP2D6", "European").items():
+    for phenotype, freq in cpic_phenotypes("CYP2D6", "European").items():
         assert acc[phenotype] == pytest.approx(freq, abs=1e-6), phenotype
 
 
-def test_20000_european_twins_match_cpic_cyp2d6_within_1_point() -> None:
+def test_20000_european_twins_match_cpic_cyp2d6_within_1_point(
+    cpic_phenotypes: Callable[[str, str], dict[str, float]],
+) -> None:
     # Binomial sd at n = 20,000 is ≤ 0.35 points, so 1 point is ~3 sd (seed fixed).
     spec = parse_population({"population": "European", "genes": ["CYP2D6"]})
     twins = sample_cohort(spec, 20_000, seed=2024)
     counts = collections.Counter(t.profile.genes["CYP2D6"].phenotype.value for t in twins)
-    for phenotype, freq in _cpic_phenotypes("CYP2D6", "European").items():
+    for phenotype, freq in cpic_phenotypes("CYP2D6", "European").items():
         assert abs(counts[phenotype] / 20_000 - freq) < 0.01, phenotype
 
 
