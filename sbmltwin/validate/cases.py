@@ -116,8 +116,12 @@ class ValidationCase:
             return [(base, 1.0, name)]
         out = []
         for comp in mixture_components(mix):
-            genotype = {**dict(base.get("genotype", {})), mix.gene: dict(comp.genotype)}
-            out.append(({**base, "genotype": genotype}, comp.weight, comp.label))
+            if "phenotype" in comp.genotype:  # a gene without activity scores: its phenotype
+                table = {**dict(base.get("phenotype", {})), mix.gene: comp.genotype["phenotype"]}
+                out.append(({**base, "phenotype": table}, comp.weight, comp.label))
+            else:
+                genotype = {**dict(base.get("genotype", {})), mix.gene: dict(comp.genotype)}
+                out.append(({**base, "genotype": genotype}, comp.weight, comp.label))
         return out
 
     def input_files(self) -> list[Path]:
@@ -192,9 +196,12 @@ def load_case(path: str | Path) -> ValidationCase:
             )
         if "mixture" in gdata:
             mix = parse_mixture(gdata["mixture"], gwhere)
-            if mix.gene in {str(g).upper() for g in groups[str(gname)].get("genotype", {})}:
+            given = groups[str(gname)]
+            if mix.gene in {
+                str(g).upper() for k in ("genotype", "phenotype") for g in given.get(k, {})
+            }:
                 raise ValidationDataError(
-                    f"the profile also gives a {mix.gene} genotype",
+                    f"the profile also gives a {mix.gene} genotype or phenotype",
                     where=gwhere,
                     hint="a mixture group takes its genotype from the mixture",
                 )

@@ -49,7 +49,8 @@ class Mixture:
 
 @dataclass(frozen=True, slots=True)
 class Component:
-    """One class of the mixture: its profile genotype entry, weight and label."""
+    """One class of the mixture: ``{"activity_score": x}`` or ``{"phenotype": "IM"}``, its
+    weight and label."""
 
     genotype: Mapping[str, Any]
     weight: float

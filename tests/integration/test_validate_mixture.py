@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sbmltwin.errors import ValidationDataError
+from sbmltwin.personalize import parse_profile
 from sbmltwin.validate.cases import load_case, run_case
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
 
@@ -96,3 +97,26 @@ def test_bad_mixture_is_a_located_error(data: dict[str, object], needle: str) ->
     with pytest.raises(ValidationDataError) as info:
         parse_mixture(data, "case.toml [groups.EM]")
     assert needle in str(info.value) and "case.toml" in str(info.value)
+
+
+def test_phenotype_mixture_profiles_parse_to_their_class(tmp_path: Path) -> None:
+    # CYP2C19 has no activity scores: its classes are CPIC phenotypes, given as profile phenotypes
+    case_path = tmp_path / "c.toml"
+    case_path.write_text(
+        'source = "test"\nmodel = "m"\nmodel_path = "m.xml"\n[regimen]\ndoses = ["1 mg oral"]\n'
+        '[groups.EM]\nprofile = { weight = "70 kg" }\n'
+        'mixture = { gene = "CYP2C19", population = "European", exclude_phenotypes = ["PM"] }\n'
+        '[observed]\nfile = "o.csv"\n[outputs]\nplasma = "[C]"\n'
+    )
+    case = load_case(case_path)
+    members = case.group_profiles("EM")
+    assert sum(w for _, w, _ in members) == pytest.approx(1.0)
+    for profile_data, _, label in members:
+        call = parse_profile(profile_data).genes["CYP2C19"]
+        assert call.phenotype.short == label and call.phenotype.short != "PM"
+    bad = case_path.read_text().replace(
+        'profile = { weight = "70 kg" }', 'profile = { phenotype = { CYP2C19 = "IM" } }'
+    )
+    case_path.write_text(bad)
+    with pytest.raises(ValidationDataError, match="CYP2C19"):
+        load_case(case_path)
