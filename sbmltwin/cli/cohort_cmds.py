@@ -42,6 +42,11 @@ from sbmltwin.model import require_simulatable
     "--dose", "doses", multiple=True, required=True, help="Dose (README grammar); repeatable."
 )
 @click.option(
+    "--mw",
+    default=None,
+    help="Molecular weight for mass doses, e.g. '271.4 g/mol' (default: the bindings' dosing molecular_weight).",
+)
+@click.option(
     "--output-id",
     "outputs",
     multiple=True,
@@ -85,6 +90,7 @@ def cohort_cmd(
     n: int,
     seed: int,
     doses: tuple[str, ...],
+    mw: str | None,
     outputs: tuple[str, ...],
     end_text: str,
     points: int,
@@ -150,6 +156,7 @@ def cohort_cmd(
             resume=resume,
             progress=progress,
             timecourses=timecourses,
+            molecular_weight=mw,
         )
     finally:
         backend.close()

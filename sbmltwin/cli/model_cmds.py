@@ -197,9 +197,7 @@ def simulate(
         if target is None and bindings.dosing:
             default_target = bindings.dose_targets()
         if mw is None:
-            mw = next(
-                (d.molecular_weight for d in bindings.dosing.values() if d.molecular_weight), None
-            )
+            mw = bindings.dose_molecular_weight()
     tunit = model.time_unit
     if time_unit is not None:
         if model.time_unit.declared:

@@ -393,12 +393,15 @@ def run_cohort(
     integrator: IntegratorSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
     timecourses: str | Path | None = None,
+    molecular_weight: str | None = None,
 ) -> CohortRun:
     """Run ``n`` twins of ``spec`` through ``model`` and write one Parquet row per twin.
 
     With ``timecourses``, the dense output of every successful twin also goes, in long format
     (``twin_id``, ``output``, ``time``, ``value``), to that Parquet file: written chunk by chunk
     next to the main table's chunks, resumable with them, merged in twin order at the end.
+    Mass doses convert to amounts with ``molecular_weight``, else with the bindings' dosing
+    ``molecular_weight``.
     """
     if n < 1 or chunk_size < 1:
         raise SbmlTwinError("n and chunk_size must be at least 1")
@@ -410,7 +413,12 @@ def run_cohort(
             where="timecourses",
             hint="drop --summary-only, or drop --timecourses",
         )
-    events = resolve_regimen(regimen, model, default_target=bindings.dose_targets())
+    events = resolve_regimen(
+        regimen,
+        model,
+        default_target=bindings.dose_targets(),
+        molecular_weight=molecular_weight or bindings.dose_molecular_weight(),
+    )
     task = CohortTask(
         model,
         bindings,

@@ -168,6 +168,10 @@ class Bindings:
         """Route name → target id (for doses without ``into SID``)."""
         return {route: t.target for route, t in self.dosing.items()}
 
+    def dose_molecular_weight(self) -> str | None:
+        """The first ``molecular_weight`` of the dosing routes (mass doses → amounts), if any."""
+        return next((d.molecular_weight for d in self.dosing.values() if d.molecular_weight), None)
+
 
 def load_bindings(path: str | Path) -> Bindings:
     """Read and check the syntax of a bindings TOML file (semantics: :func:`validate_bindings`)."""

@@ -298,7 +298,7 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
     hours = to_model_units(parse_quantity("1 h"), tunit)
     points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
     regimen = parse_regimen(case.doses, where=f"{case.path} [regimen]")
-    mw = next((d.molecular_weight for d in bindings.dosing.values() if d.molecular_weight), None)
+    mw = bindings.dose_molecular_weight()
     selections = sorted({o.id for o in case.outputs.values()})
 
     groups: list[dict[str, Any]] = []

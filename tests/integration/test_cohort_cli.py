@@ -78,3 +78,44 @@ def test_cohort_bad_input_is_exit_2(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 2 and bad.output.startswith("sbmltwin: error:"), bad.output
+
+
+def test_mass_doses_use_the_bindings_molecular_weight(tmp_path: Path) -> None:
+    # the dextromethorphan model doses µmol; its bindings give MW 271.4 g/mol, so
+    # 21.99 mg must equal 21.99e3 / 271.4 = 81.0243… µmol (computed by hand here)
+    lib = Path(__file__).resolve().parents[2] / "model_library" / "dextromethorphan"
+    tables = {}
+    for dose in ("21.99 mg oral", f"{21.99e3 / 271.4!r} umol oral"):
+        out = tmp_path / f"c{len(tables)}.parquet"
+        res = CliRunner().invoke(
+            cli,
+            [
+                "cohort",
+                str(lib / "model.xml"),
+                "--bindings",
+                str(lib / "twin.toml"),
+                "--population",
+                str(DATA / "european_dxm.toml"),
+                "--n",
+                "12",
+                "--seed",
+                "3",
+                "--dose",
+                dose,
+                "--output-id",
+                "[C_ven_dxm]",
+                "--workers",
+                "1",
+                "--summary-only",
+                "-o",
+                str(out),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        tables[dose] = pd.read_parquet(out).sort_values("twin_id")
+    a, b = tables.values()
+    ok = a["status"] == "ok"
+    assert ok.sum() > 0
+    col = "[C_ven_dxm].auc_0_t"
+    # equal doses to ~1e-16; adaptive steps may then differ within the solver tolerance
+    assert a.loc[ok, col].to_numpy() == pytest.approx(b.loc[ok, col].to_numpy(), rel=1e-6)
