@@ -38,6 +38,7 @@ from sbmltwin.engine import (
     resolve_regimen,
 )
 from sbmltwin.engine.batch import BatchSimulator
+from sbmltwin.engine.simulate import output_unit
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
 from sbmltwin.personalize import Bindings
@@ -353,7 +354,19 @@ def _schema(task: CohortTask) -> Any:
     fields += [(f"iiv_{sid}", pa.float64()) for sid in task.spec.iiv]
     fields += [(metric_column(o, m), pa.float64()) for o in task.outputs for m in METRICS]
     fields += [("status", pa.string()), ("message", pa.string())]
-    return pa.schema(fields)
+    return pa.schema(fields, metadata={b"sbmltwin.units": json.dumps(metric_units(task)).encode()})
+
+
+def metric_units(task: CohortTask) -> dict[str, str]:
+    """Unit text of every metric column (stored in the Parquet schema as ``sbmltwin.units``)."""
+    tunit = task.model.time_unit
+    units = {}
+    for o in task.outputs:
+        cu = output_unit(task.model, o, tunit)
+        per = {"cmax": cu, "tmax": tunit.text, "half_life": tunit.text}
+        per["auc_0_t"] = per["auc_0_inf"] = f"{cu}·{tunit.text}"
+        units.update({metric_column(o, m): per[m] for m in METRICS})
+    return units
 
 
 def _write_atomic_table(table: Any, path: Path) -> None:

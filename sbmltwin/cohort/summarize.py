@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ __all__ = ["summarize_cohort", "write_summary_html"]
 
 
 def summarize_cohort(path: str | Path, *, by: str | None = None) -> pd.DataFrame:
-    """One row per (group, metric): n, failed, median, p5, p95 and the median's ratio to NM.
+    """One row per (group, metric): unit, n, failed, median, p5, p95 and the median's ratio to NM.
 
     ``by`` is a column such as ``CYP2D6_phenotype`` (default: the first ``*_phenotype`` column)
     or ``CYP2D6_activity_score``. Failed twins are counted, never summarized.
@@ -20,9 +21,15 @@ def summarize_cohort(path: str | Path, *, by: str | None = None) -> pd.DataFrame
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     try:
-        frame = pq.read_table(path).to_pandas()
+        table = pq.read_table(path)
     except (OSError, ValueError) as err:
         raise SbmlTwinError(f"cannot read cohort table: {err}", where=str(path)) from err
+    frame = table.to_pandas()
+    meta = table.schema.metadata or {}
+    try:
+        units = json.loads(meta.get(b"sbmltwin.units", b"{}"))
+    except ValueError:
+        units = {}
     if by is None:
         by = next((c for c in frame.columns if c.endswith("_phenotype")), None)
     if by is None or by not in frame.columns:
@@ -38,6 +45,7 @@ def summarize_cohort(path: str | Path, *, by: str | None = None) -> pd.DataFrame
                 {
                     by: group,
                     "metric": metric,
+                    "unit": units.get(metric, ""),
                     "n": len(sub),
                     "failed": int((sub["status"] != "ok").sum()),
                     "median": values.median(),
@@ -72,13 +80,15 @@ def write_summary_html(path: str | Path, out: str | Path, *, by: str | None = No
     ok = frame[frame["status"] == "ok"]
     groups = [g for g in table[column].drop_duplicates() if g == g]
     images = []
+    unit_of = dict(zip(table["metric"], table["unit"], strict=True))
     for metric in table["metric"].drop_duplicates():
         data = [ok.loc[ok[column] == g, metric].dropna().to_numpy() for g in groups]
         fig, ax = plt.subplots(figsize=(6.5, 3.2))
         ax.boxplot(data, whis=(5, 95), showfliers=False)
         ax.set_xticks(range(1, len(groups) + 1), [str(g) for g in groups], rotation=20)
         ax.set_title(str(metric))
-        ax.set_ylabel(str(metric).rsplit(".", 1)[-1])
+        unit = unit_of.get(metric, "")
+        ax.set_ylabel(str(metric).rsplit(".", 1)[-1] + (f" ({unit})" if unit else ""))
         ax.grid(alpha=0.3)
         fig.tight_layout()
         buffer = io.BytesIO()

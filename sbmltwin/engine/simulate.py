@@ -87,7 +87,8 @@ def default_outputs(model: Model) -> tuple[str, ...]:
     )
 
 
-def _output_unit(model: Model, name: str, time_unit: ModelUnit) -> str:
+def output_unit(model: Model, name: str, time_unit: ModelUnit) -> str:
+    """The unit text of selection ``name`` (``[S]`` concentration, ``S`` amount, ``time``)."""
     if name == "time":
         return time_unit.text
     if name.startswith("[") and name.endswith("]"):
@@ -208,7 +209,7 @@ def _result(
     applied: dict[str, Any],
 ) -> SimulationResult:
     frame = pd.DataFrame(data, columns=columns)
-    units = {c: _output_unit(model, c, tunit) for c in columns}
+    units = {c: output_unit(model, c, tunit) for c in columns}
     return SimulationResult(frame, units, status, message, applied)
 
 

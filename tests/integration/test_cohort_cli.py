@@ -119,3 +119,18 @@ def test_mass_doses_use_the_bindings_molecular_weight(tmp_path: Path) -> None:
     col = "[C_ven_dxm].auc_0_t"
     # equal doses to ~1e-16; adaptive steps may then differ within the solver tolerance
     assert a.loc[ok, col].to_numpy() == pytest.approx(b.loc[ok, col].to_numpy(), rel=1e-6)
+
+
+def test_metric_units_are_recorded_and_summarized(tmp_path: Path) -> None:
+    out = tmp_path / "u.parquet"
+    args = ["cohort", "example:cyp2d6_substrate", "--bindings", str(DATA / "bindings.toml")]
+    args += ["--population", str(DATA / "european.toml"), "--n", "20", "--seed", "1"]
+    args += ["--dose", "100 mg oral", "--output-id", "[C_plasma]", "--workers", "1"]
+    res = CliRunner().invoke(cli, [*args, "--summary-only", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    from sbmltwin.cohort.summarize import summarize_cohort
+
+    units = dict(zip(*(summarize_cohort(out)[k] for k in ("metric", "unit")), strict=False))
+    # the example model: concentrations in mg/l, time in h (see sbmltwin/examples)
+    assert units["[C_plasma].cmax"] == "mg/l" and units["[C_plasma].tmax"] == "h"
+    assert units["[C_plasma].auc_0_inf"] == "mg/l·h"
