@@ -36,6 +36,7 @@ from sbmltwin.errors import SimulationError
 from sbmltwin.model import load_model
 from sbmltwin.personalize import load_bindings, parse_profile, personalize
 from sbmltwin.pgx import call_genotype
+from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 from sbmltwin.validate.cases import INTEGRATOR, find_cases, load_case
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,7 @@ START = {
     "CL_dxo": 845.0,
     "CLR_dxog": 10.9,
 }
-UG_PER_L = {"ng/ml": 1.0, "µg/l": 1.0, "mg/l": 1000.0}
-MW = {"[C_ven_dxm]": 271.4, "[C_dxo]": 257.37, "[C_dxog]": 433.5}
+UMOL_PER_L = ModelUnit("µmol/l", "1 umol/l")  # the model's concentration unit
 
 
 def _activity(genotype: dict) -> float:
@@ -86,7 +86,13 @@ def build_problem() -> list[dict]:
                 if obs.empty:
                     continue
                 assert set(obs["time_unit"]) == {"h"}
-                to_ug_per_l = obs["value_unit"].map(UG_PER_L).to_numpy(float)
+                per_unit = {  # observed unit → µmol/L, with the case's molecular weight
+                    u: to_model_units(
+                        parse_quantity(f"1 {u}"), UMOL_PER_L, molecular_weight=out.molecular_weight
+                    )
+                    for u in set(obs["value_unit"])
+                }
+                factor = obs["value_unit"].map(per_unit).to_numpy(float)
                 series.append(
                     {
                         "name": f"{case.id}:{gname}:{oname}",
@@ -96,8 +102,9 @@ def build_problem() -> list[dict]:
                         "members": members,
                         "id": out.id,
                         "t": obs["time"].to_numpy(float),
-                        "c": obs["value"].to_numpy(float) * to_ug_per_l / MW[out.id],  # µmol/L
+                        "c": obs["value"].to_numpy(float) * factor,
                         "dose_target": bindings.dose_targets(),
+                        "mw": bindings.dose_molecular_weight(),
                     }
                 )
     return series
@@ -118,7 +125,7 @@ def predict(s: dict, p: dict[str, float]) -> np.ndarray:
             outputs=[s["id"]],
             integrator=INTEGRATOR,
             default_target=s["dose_target"],
-            molecular_weight="271.4 g/mol",
+            molecular_weight=s["mw"],
         )
         grid = res.frame["time"].to_numpy()
         total += weight * np.interp(s["t"], grid, res.frame[s["id"]].to_numpy())

@@ -60,19 +60,16 @@ def _print_verdicts(manifest: dict[str, Any]) -> None:
             f"{fmt(c['metrics']['cmax']['gmfe']):>9} {ratios:>7}  {'PASS' if c['passed'] else 'FAIL'}"
         )
     o = manifest["results"]["overall"]
-    click.echo(
-        f"overall: {o['cases_passed']}/{o['cases']} cases pass; AUC+Cmax GMFE {fmt(o['auc_and_cmax']['gmfe'])}, "
-        f"{fmt(o['auc_and_cmax']['within_2'])}% within 2-fold; groups within fold {fmt(o['groups_within_fold_percent'])}%; "
-        f"ratios within Guest limits {o['ratios_within_guest']}/{o['ratios']}"
-    )
-    v = o.get("validation_only")
-    if v:
-        click.echo(
-            f"validation cases only: {v['cases_passed']}/{v['cases']} pass; AUC+Cmax GMFE "
-            f"{fmt(v['auc_and_cmax']['gmfe'])}, {fmt(v['auc_and_cmax']['within_2'])}% within 2-fold; "
-            f"groups within fold {fmt(v['groups_within_fold_percent'])}% ({v['groups']} groups); "
-            f"ratios within Guest limits {v['ratios_within_guest']}/{v['ratios']}"
-        )
+    rows = [("overall", o), ("validation cases only", o.get("validation_only"))]
+    for label, m in rows:
+        if m:
+            click.echo(
+                f"{label}: {m['cases_passed']}/{m['cases']} cases pass; AUC+Cmax GMFE "
+                f"{fmt(m['auc_and_cmax']['gmfe'])}, {fmt(m['auc_and_cmax']['within_2'])}% within "
+                f"2-fold; groups within fold {fmt(m['groups_within_fold_percent'])}% "
+                f"({m['groups']} groups); ratios within Guest limits "
+                f"{m['ratios_within_guest']}/{m['ratios']}"
+            )
 
 
 @cli.command()
