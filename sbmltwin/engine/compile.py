@@ -51,7 +51,8 @@ class CompiledModel:
     """A model compiled by libroadrunner, ready to simulate many times without recompiling.
 
     ``initial_values`` holds each settable id's ``init(...)`` value as compiled, so that a run
-    with other parameter values can restore the ones it does not set.
+    with other parameter values can restore the ones it does not set. ``compartment_volumes``
+    are the sizes at the start of a run with the model's own values.
     """
 
     model: Model
@@ -64,6 +65,7 @@ class CompiledModel:
     touched: set[str] = field(default_factory=set)
     has_delayed_events: bool = False
     initial_concentrations: dict[str, float] = field(default_factory=dict)
+    compartment_volumes: dict[str, float] = field(default_factory=dict)
 
     def __reduce__(self) -> Any:
         raise TypeError(
@@ -123,6 +125,13 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
             settable=settable,
             has_delayed_events=any(ev.isSetDelay() for ev in sbml_model.getListOfEvents()),
             initial_concentrations=_initial_concentrations(sbml_model),
+            compartment_volumes=dict(
+                zip(
+                    rr.model.getCompartmentIds(),
+                    map(float, rr.model.getCompartmentVolumes()),
+                    strict=True,
+                )
+            ),
         )
         _CACHE[key] = compiled
         return compiled

@@ -402,5 +402,8 @@ def _integrate(rr: Any, columns: list[str], grid: Any, events: Sequence[DoseEven
 
 
 def _apply(rr: Any, events: Sequence[DoseEvent]) -> None:
+    # the model's own get/setValue: what RoadRunner.get/setValue do for an id, without the
+    # Python wrapper's selection parsing (about 6 µs per dose)
+    model = rr.model
     for e in events:
-        rr.setValue(e.target, rr.getValue(e.target) + e.amount)
+        model.setValue(e.target, model.getValue(e.target) + e.amount)

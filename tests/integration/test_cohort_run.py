@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -12,11 +13,13 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sbmltwin.cohort.backends import DaskBackend, ProcessBackend
+from sbmltwin.cohort.backends import DaskBackend, ProcessBackend, default_start_method
 from sbmltwin.cohort.run import Progress, run_cohort
 from sbmltwin.cohort.sampling import load_population
 from sbmltwin.cohort.summarize import summarize_cohort
 from sbmltwin.engine import parse_regimen
+from sbmltwin.engine.compile import clear_cache
+from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model, parse_model
 from sbmltwin.personalize import Bindings, load_bindings
 
@@ -78,14 +81,44 @@ def test_serial_rows_failures_progress_and_summary(tmp_path: Path) -> None:
     assert float(nm["ratio_to_nm"].iloc[0]) == pytest.approx(1.0)
 
 
-def test_one_and_two_process_workers_give_identical_tables(tmp_path: Path) -> None:
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_one_and_two_process_workers_give_identical_tables(
+    tmp_path: Path, start_method: str
+) -> None:
+    if start_method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no '{start_method}' start method on this platform")
+    # the serial run compiles the model in this process first: forked workers inherit it
     _run(tmp_path / "serial.parquet", summary_only=False, n=40, chunk_size=10)
-    backend = ProcessBackend(2)
+    backend = ProcessBackend(2, start_method=start_method)
     try:
         _run(tmp_path / "two.parquet", summary_only=False, n=40, chunk_size=10, backend=backend)
     finally:
         backend.close()
     assert _same(tmp_path / "serial.parquet", tmp_path / "two.parquet")
+
+
+def test_forked_workers_compile_what_this_process_did_not(tmp_path: Path) -> None:
+    # summary-only needs a model with AUC states that this process never compiled
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no 'fork' start method on this platform")
+    clear_cache()
+    backend = ProcessBackend(2, start_method="fork")
+    try:
+        _run(tmp_path / "two.parquet", summary_only=True, n=30, chunk_size=10, backend=backend)
+    finally:
+        backend.close()
+    _run(tmp_path / "serial.parquet", summary_only=True, n=30, chunk_size=10)
+    assert _same(tmp_path / "serial.parquet", tmp_path / "two.parquet")
+
+
+def test_start_method_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SBMLTWIN_START_METHOD", "spawn")
+    assert default_start_method() == "spawn"
+    monkeypatch.setenv("SBMLTWIN_START_METHOD", "teleport")
+    with pytest.raises(SbmlTwinError, match="SBMLTWIN_START_METHOD='teleport'"):
+        default_start_method()
+    monkeypatch.delenv("SBMLTWIN_START_METHOD")
+    assert default_start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
 
 
 def test_serial_and_dask_local_cluster_give_identical_tables(tmp_path: Path) -> None:

@@ -4,13 +4,16 @@ independently of the summary path (other model, grid, peak finder and AUC method
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import sbmltwin.cohort.fast as fast
 from sbmltwin.cohort.fast import add_auc_states, summary_metrics
 from sbmltwin.engine import DoseEvent, compile_model, simulate
-from sbmltwin.model import parse_model
+from sbmltwin.engine.dosing import infusion_parameter
+from sbmltwin.model import load_model, parse_model
 from sbmltwin.pk import nca
 
 pytestmark = pytest.mark.integration
@@ -83,3 +86,47 @@ def test_zoom_run_when_the_parabola_is_not_trusted(monkeypatch: pytest.MonkeyPat
     assert len(calls) == 1
     assert got.cmax == pytest.approx(dense.cmax, rel=5e-4)
     assert got.tmax == pytest.approx(dense.tmax, abs=0.02)
+
+
+LIBRARY = Path(__file__).resolve().parents[3] / "model_library" / "dextromethorphan" / "model.xml"
+DXM_OUTPUTS = ["[C_ven_dxm]", "[C_dxo]", "[C_dxog]"]
+
+
+@pytest.mark.parametrize(("f_cyp2d6", "bw"), [(0.01, 50.0), (0.3, 90.0), (2.5, 70.0)])
+def test_whole_body_pbpk_parent_and_metabolites(f_cyp2d6: float, bw: float) -> None:
+    # A 15-tissue PBPK model with two metabolites whose plasma levels lie 10–100× below the
+    # regimen's concentration scale (dose / total volume), the scale the summary's absolute
+    # tolerance is a fraction of: the bounds must still hold for every output.
+    model = load_model(LIBRARY)
+    plain, summary = compile_model(model), compile_model(add_auc_states(model, DXM_OUTPUTS))
+    events = (DoseEvent(0.0, "bolus", "A_lumen", 30e3 / 271.4),)  # 30 mg as µmol
+    params = {"f_cyp2d6": f_cyp2d6, "BW": bw}
+    ref = simulate(plain, params, events, end=48, points=48_001, outputs=DXM_OUTPUTS).frame
+    got = summary_metrics(summary, params, events, DXM_OUTPUTS, end=48)
+    for out in DXM_OUTPUTS:
+        dense = nca(ref["time"].to_numpy(), ref[out].to_numpy(), adj_r2_factor=1e-9)
+        assert got[out].auc_0_t == pytest.approx(dense.auc_0_t, rel=1e-4), out
+        assert got[out].cmax == pytest.approx(dense.cmax, rel=5e-3), out
+
+
+def test_dose_scale_counts_boluses_and_infusions_into_species() -> None:
+    compiled = compile_model(parse_model(ANT, fmt="antimony"))  # volumes 1 + 40 + 60 = 101
+    bolus = DoseEvent(0.0, "bolus", "A_gut", 101.0)
+    assert fast.dose_scale(compiled, [bolus], 48.0) == pytest.approx(1.0, rel=1e-15)
+    # 20/h from 2 h to 7 h (100) and 10/h from 40 h cut at the end, 48 h (80): 281 in all
+    rate = infusion_parameter("C")
+    infusions = [
+        DoseEvent(2.0, "rate", rate, 20.0),
+        DoseEvent(7.0, "rate", rate, -20.0),
+        DoseEvent(40.0, "rate", rate, 10.0),
+    ]
+    scale = fast.dose_scale(compiled, [bolus, *infusions], 48.0)
+    assert scale == pytest.approx(281.0 / 101.0, rel=1e-12)
+    # a dose into a parameter has no concentration scale: libroadrunner's default stays
+    to_param = DoseEvent(0.0, "bolus", "CL", 1.0)
+    assert fast.dose_scale(compiled, [to_param], 48.0) is None
+    settings = fast.summary_integrator(compiled, [to_param], 48.0)
+    assert settings.absolute_tolerance is None
+    assert settings.relative_tolerance == fast.SUMMARY_RTOL
+    settings = fast.summary_integrator(compiled, [bolus], 48.0)
+    assert settings.absolute_tolerance == pytest.approx(fast.ATOL_FRACTION, rel=1e-15)
