@@ -4,7 +4,8 @@ Same model, same twins (sampled and personalized by sbmltwin beforehand for the 
 same output. Plain loop: load once; per twin set initial values (``rr.model.setValue("init(p)")``,
 the fastest correct way in libroadrunner 2.10), ``resetAll``, dose, simulate 0–48 h with 481
 points, AUC by trapezoid and Cmax with numpy. sbmltwin: ``run_cohort`` dense (481 points) and
-summary-only, with 1 and N process workers. Each configuration runs ``--repeat`` times (default 3)
+summary-only, with 1 and N process workers; each run starts with an empty compile cache, so
+its time includes compiling (in the workers, for N). Each configuration runs ``--repeat`` times (default 3)
 in interleaved rounds and keeps its best rate. Prints twins/s and ratios.
 
     python benchmarks/cohort_throughput.py --quick        # < 60 s
@@ -37,6 +38,7 @@ from sbmltwin.cohort.backends import ProcessBackend, SerialBackend
 from sbmltwin.cohort.run import run_cohort
 from sbmltwin.cohort.sampling import parse_population, sample_twin
 from sbmltwin.engine import parse_regimen, resolve_regimen
+from sbmltwin.engine.compile import clear_cache
 from sbmltwin.model import Model, parse_model
 from sbmltwin.personalize import Bindings, parse_bindings, personalize
 
@@ -118,6 +120,9 @@ def runner(
     summary: bool,
     chunk_size: int | None = None,
 ) -> float:
+    # every run compiles, as a fresh `sbmltwin cohort` would (and forked workers cannot
+    # inherit a model this process compiled in an earlier round)
+    clear_cache()
     backend = SerialBackend() if workers == 1 else ProcessBackend(workers)
     try:
         with tempfile.TemporaryDirectory() as tmp:
