@@ -96,11 +96,13 @@ def default_start_method() -> str:
 
     A spawned worker starts a fresh interpreter and imports sbmltwin, pint, pandas, libsbml
     and pyarrow again: about 1.1 s of CPU per worker, a tenth of a 10,000-twin PBPK run. A
-    forked worker starts with them (and with any model this process already compiled) in
-    milliseconds. The threads a cohort's parent holds when it forks (OpenBLAS's, jemalloc's
-    background thread) reinitialise in the child through their own ``pthread_atfork``
-    handlers; the executor forks all its workers before it starts its own manager thread.
-    macOS system libraries are not fork-safe, hence ``spawn`` there.
+    forked worker starts with them imported, in milliseconds. It does not use the parent's
+    compiled models (another thread may have been running one when the fork happened): its
+    compile cache starts empty (``sbmltwin.engine.compile``). The threads a cohort's parent
+    holds when it forks (OpenBLAS's, jemalloc's background thread) reinitialise in the child
+    through their own ``pthread_atfork`` handlers; the executor forks all its workers before
+    it starts its own manager thread. macOS system libraries are not fork-safe, hence
+    ``spawn`` there.
     """
     env = os.environ.get("SBMLTWIN_START_METHOD")
     if env:

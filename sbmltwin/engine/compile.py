@@ -8,6 +8,7 @@ their own. libroadrunner's global ``Config`` is only touched here, just before c
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -76,6 +77,23 @@ class CompiledModel:
 
 _CACHE: dict[tuple[str, str, CompileSettings], CompiledModel] = {}
 _CACHE_LOCK = threading.Lock()
+_INHERITED: list[CompiledModel] = []
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: start with an empty cache and a fresh lock. Another thread of the
+    parent may have been compiling, or simulating a cached model (holding its lock, its
+    instance mid-run) when the fork happened; the child compiles its own instead. The
+    inherited instances are kept (not destroyed), so no libroadrunner teardown runs in the
+    child on memory another thread was using."""
+    global _CACHE_LOCK
+    _CACHE_LOCK = threading.Lock()
+    _INHERITED.extend(_CACHE.values())
+    _CACHE.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def clear_cache() -> None:

@@ -87,7 +87,6 @@ def test_one_and_two_process_workers_give_identical_tables(
 ) -> None:
     if start_method not in multiprocessing.get_all_start_methods():
         pytest.skip(f"no '{start_method}' start method on this platform")
-    # the serial run compiles the model in this process first: forked workers inherit it
     _run(tmp_path / "serial.parquet", summary_only=False, n=40, chunk_size=10)
     backend = ProcessBackend(2, start_method=start_method)
     try:
@@ -109,6 +108,46 @@ def test_forked_workers_compile_what_this_process_did_not(tmp_path: Path) -> Non
         backend.close()
     _run(tmp_path / "serial.parquet", summary_only=True, n=30, chunk_size=10)
     assert _same(tmp_path / "serial.parquet", tmp_path / "two.parquet")
+
+
+_BUSY_PARENT = """
+import sys, threading
+sys.path.insert(0, {tests!r})
+from pathlib import Path
+from integration.test_cohort_run import _inputs, _run
+import sbmltwin.cohort.run as run
+from sbmltwin.cohort.backends import ProcessBackend
+from sbmltwin.engine import compile_model
+import sbmltwin.engine.compile as compile_module
+
+# another thread of this process holds the compile cache's lock and the lock of the very
+# model the cohort runs (as when it is compiling or simulating) while the workers fork
+model, _ = _inputs()
+compiled = compile_model(run._summary_model(model, ("[C_plasma]",)))
+compiled.lock.acquire()
+compile_module._CACHE_LOCK.acquire()
+backend = ProcessBackend(2, start_method="fork")
+try:
+    _run(Path({out!r}), n=30, chunk_size=10, backend=backend)
+finally:
+    backend.close()
+print("done")
+"""
+
+
+def test_forked_workers_do_not_inherit_held_locks(tmp_path: Path) -> None:
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no 'fork' start method on this platform")
+    out = tmp_path / "busy.parquet"
+    script = _BUSY_PARENT.format(tests=str(Path(__file__).resolve().parents[1]), out=str(out))
+    # a worker that inherited a held lock would wait forever: the timeout turns that into a
+    # failure instead of a hung test run
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr[-2000:]
+    _run(tmp_path / "serial.parquet", n=30, chunk_size=10)
+    assert _same(tmp_path / "serial.parquet", out)
 
 
 def test_start_method_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
