@@ -5,8 +5,8 @@ same output. Plain loop: load once; per twin set initial values (``rr.model.setV
 the fastest correct way in libroadrunner 2.10), ``resetAll``, dose, simulate 0–48 h with 481
 points, AUC by trapezoid and Cmax with numpy. sbmltwin: ``run_cohort`` dense (481 points) and
 summary-only, with 1 and N process workers; each run starts with an empty compile cache, so
-its time includes compiling (in the workers, for N). Each configuration runs ``--repeat`` times (default 3)
-in interleaved rounds and keeps its best rate. Prints twins/s and ratios.
+its time includes compiling (in the workers, for N). Each configuration runs ``--repeat`` times
+(default 3) in interleaved rounds and keeps its best rate. Prints twins/s and ratios.
 
     python benchmarks/cohort_throughput.py --quick        # < 60 s
     python benchmarks/cohort_throughput.py --n 10000 --workers 2

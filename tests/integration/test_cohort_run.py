@@ -111,7 +111,7 @@ def test_forked_workers_compile_what_this_process_did_not(tmp_path: Path) -> Non
 
 
 _BUSY_PARENT = """
-import sys, threading
+import sys
 sys.path.insert(0, {tests!r})
 from pathlib import Path
 from integration.test_cohort_run import _inputs, _run
@@ -120,8 +120,8 @@ from sbmltwin.cohort.backends import ProcessBackend
 from sbmltwin.engine import compile_model
 import sbmltwin.engine.compile as compile_module
 
-# another thread of this process holds the compile cache's lock and the lock of the very
-# model the cohort runs (as when it is compiling or simulating) while the workers fork
+# this process holds the compile cache's lock and the lock of the very model the cohort runs
+# while the workers fork, as another of its threads would while compiling or simulating
 model, _ = _inputs()
 compiled = compile_model(run._summary_model(model, ("[C_plasma]",)))
 compiled.lock.acquire()

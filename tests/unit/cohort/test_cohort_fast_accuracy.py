@@ -94,7 +94,7 @@ DXM_OUTPUTS = ["[C_ven_dxm]", "[C_dxo]", "[C_dxog]"]
 
 @pytest.mark.parametrize(("f_cyp2d6", "bw"), [(0.01, 50.0), (0.3, 90.0), (2.5, 70.0)])
 def test_whole_body_pbpk_parent_and_metabolites(f_cyp2d6: float, bw: float) -> None:
-    # A 15-tissue PBPK model with two metabolites whose plasma levels lie 10–100× below the
+    # The library's whole-body PBPK model, with two metabolites whose plasma levels lie 10–100× below the
     # regimen's concentration scale (dose / total volume), the scale the summary's absolute
     # tolerance is a fraction of: the bounds must still hold for every output.
     model = load_model(LIBRARY)
