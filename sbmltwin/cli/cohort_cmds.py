@@ -185,10 +185,20 @@ def cohort_summary_cmd(table: str, by: str | None, html_path: str | None) -> Non
     Example:
       sbmltwin cohort-summary cohort.parquet --html cohort.html
     """
+    from sbmltwin.cohort.run import run_record
     from sbmltwin.cohort.summarize import summarize_cohort, write_summary_html
 
     if not Path(table).is_file():
         raise SbmlTwinError("no such file", where=table)
     click.echo(summarize_cohort(table, by=by).to_string(index=False))
+    record = run_record(table)
+    if record:
+        version = record.get("software", {}).get("sbmltwin", "?")
+        click.echo(
+            f"made by sbmltwin {version}: {record.get('n')} twins of {record.get('population')}, "
+            f"seed {record.get('seed')}, model SHA-256 {str(record.get('model_sha256'))[:12]}…"
+            f"{', summary-only' if record.get('summary_only') else ''}",
+            err=True,
+        )
     if html_path:
         click.echo(f"wrote {write_summary_html(table, html_path, by=by)}", err=True)

@@ -26,7 +26,13 @@ from typing import Any
 import numpy as np
 
 from sbmltwin.cohort.backends import Backend, SerialBackend
-from sbmltwin.cohort.fast import SummaryRunner, add_auc_states, finish_metrics
+from sbmltwin.cohort.fast import (
+    ATOL_FRACTION,
+    SUMMARY_RTOL,
+    SummaryRunner,
+    add_auc_states,
+    finish_metrics,
+)
 from sbmltwin.cohort.plan import PersonalizationPlan
 from sbmltwin.cohort.sampling import PopulationSpec, TwinBlock, sample_block, twin_id
 from sbmltwin.engine import (
@@ -43,6 +49,7 @@ from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
 from sbmltwin.personalize import Bindings
 from sbmltwin.pk import nca_batch
+from sbmltwin.provenance import software_versions
 
 __all__ = [
     "METRICS",
@@ -52,6 +59,7 @@ __all__ = [
     "Progress",
     "run_chunk",
     "run_cohort",
+    "run_record",
 ]
 
 METRICS = ("cmax", "tmax", "auc_0_t", "auc_0_inf", "half_life")
@@ -358,6 +366,34 @@ def _schema(task: CohortTask) -> Any:
     return pa.schema(fields, metadata={b"sbmltwin.units": json.dumps(metric_units(task)).encode()})
 
 
+def _with_record(schema: Any, settings: dict[str, Any]) -> Any:
+    """``schema`` with the run's record in its metadata (``sbmltwin.run``): the settings that
+    ``--resume`` checks (seed, n, spec, regimen, outputs, model SHA-256, …), the summary-only
+    tolerances and the software versions, so the merged file says how to make it again."""
+    record = {
+        **settings,
+        "summary_tolerances": (
+            f"relative {SUMMARY_RTOL:g}, absolute {ATOL_FRACTION:g} × dose / total volume"
+            if settings["summary_only"] and settings["integrator"] == "None"
+            else None
+        ),
+        "software": software_versions(),
+    }
+    metadata = dict(schema.metadata or {})
+    metadata[b"sbmltwin.run"] = json.dumps(record, sort_keys=True).encode()
+    return schema.with_metadata(metadata)
+
+
+def run_record(path: str | Path) -> dict[str, Any]:
+    """The record :func:`run_cohort` stores in a cohort (or time-course) Parquet file's
+    metadata: settings, seed, software versions. Empty for files without one."""
+    import pyarrow.parquet as pq
+
+    metadata = pq.read_schema(path).metadata or {}
+    raw = metadata.get(b"sbmltwin.run")
+    return dict(json.loads(raw)) if raw else {}
+
+
 def metric_units(task: CohortTask) -> dict[str, str]:
     """Unit text of every metric column (stored in the Parquet schema as ``sbmltwin.units``)."""
     tunit = task.model.time_unit
@@ -492,8 +528,12 @@ def run_cohort(
                 Progress(done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan)
             )
     if tc_out is not None:
-        _merge_files([_tc_part(parts, c.number) for c in chunks], _timecourse_schema(), tc_out)
-    failed_total = _merge(parts, chunks, _schema(task), out)
+        _merge_files(
+            [_tc_part(parts, c.number) for c in chunks],
+            _with_record(_timecourse_schema(), settings),
+            tc_out,
+        )
+    failed_total = _merge(parts, chunks, _with_record(_schema(task), settings), out)
     return CohortRun(
         out,
         n,

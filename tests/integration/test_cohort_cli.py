@@ -134,3 +134,25 @@ def test_metric_units_are_recorded_and_summarized(tmp_path: Path) -> None:
     # the example model: concentrations in mg/l, time in h (see sbmltwin/examples)
     assert units["[C_plasma].cmax"] == "mg/l" and units["[C_plasma].tmax"] == "h"
     assert units["[C_plasma].auc_0_inf"] == "mg/l·h"
+
+
+def test_the_table_records_how_it_was_made(tmp_path: Path) -> None:
+    out = tmp_path / "r.parquet"
+    args = ["cohort", "example:cyp2d6_substrate", "--bindings", str(DATA / "bindings.toml")]
+    args += ["--population", str(DATA / "european.toml"), "--n", "12", "--seed", "5"]
+    args += ["--dose", "100 mg oral", "--output-id", "[C_plasma]", "--workers", "1"]
+    res = CliRunner().invoke(cli, [*args, "--summary-only", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    from sbmltwin.cohort.run import run_record
+    from sbmltwin.examples import example_path
+    from sbmltwin.model import load_model
+
+    record = run_record(out)
+    assert record["n"] == 12 and record["seed"] == 5 and record["summary_only"] is True
+    assert record["population"] == "European"
+    assert record["model_sha256"] == load_model(example_path("cyp2d6_substrate")).sha256
+    assert record["summary_tolerances"].startswith("relative 1e-05, absolute 1e-10")
+    assert record["software"]["libroadrunner"].startswith("2.")
+    summary = CliRunner().invoke(cli, ["cohort-summary", str(out)])
+    assert summary.exit_code == 0
+    assert "12 twins of European, seed 5" in summary.output
