@@ -387,7 +387,7 @@ def _with_record(schema: Any, settings: dict[str, Any]) -> Any:
 def run_record(path: str | Path) -> dict[str, Any]:
     """The record :func:`run_cohort` stores in a cohort (or time-course) Parquet file's
     metadata: settings, seed, software versions. Empty for files without one."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     metadata = pq.read_schema(path).metadata or {}
     raw = metadata.get(b"sbmltwin.run")
@@ -407,7 +407,7 @@ def metric_units(task: CohortTask) -> dict[str, str]:
 
 
 def _write_atomic_table(table: Any, path: Path) -> None:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     pq.write_table(table, tmp)
