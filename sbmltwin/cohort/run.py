@@ -366,22 +366,24 @@ def _schema(task: CohortTask) -> Any:
     return pa.schema(fields, metadata={b"sbmltwin.units": json.dumps(metric_units(task)).encode()})
 
 
-def _with_record(schema: Any, settings: dict[str, Any]) -> Any:
-    """``schema`` with the run's record in its metadata (``sbmltwin.run``): the settings that
+def _run_record(settings: dict[str, Any], default_summary_tolerances: bool) -> bytes:
+    """The run's record for the Parquet metadata (``sbmltwin.run``): the settings that
     ``--resume`` checks (seed, n, spec, regimen, outputs, model SHA-256, …), the summary-only
     tolerances and the software versions, so the merged file says how to make it again."""
     record = {
         **settings,
         "summary_tolerances": (
             f"relative {SUMMARY_RTOL:g}, absolute {ATOL_FRACTION:g} × dose / total volume"
-            if settings["summary_only"] and settings["integrator"] == "None"
+            if default_summary_tolerances
             else None
         ),
         "software": software_versions(),
     }
-    metadata = dict(schema.metadata or {})
-    metadata[b"sbmltwin.run"] = json.dumps(record, sort_keys=True).encode()
-    return schema.with_metadata(metadata)
+    return json.dumps(record, sort_keys=True).encode()
+
+
+def _with_record(schema: Any, record: bytes) -> Any:
+    return schema.with_metadata({**(schema.metadata or {}), b"sbmltwin.run": record})
 
 
 def run_record(path: str | Path) -> dict[str, Any]:
@@ -527,13 +529,14 @@ def run_cohort(
             progress(
                 Progress(done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan)
             )
+    record = _run_record(settings, summary_only and integrator is None)
     if tc_out is not None:
         _merge_files(
             [_tc_part(parts, c.number) for c in chunks],
-            _with_record(_timecourse_schema(), settings),
+            _with_record(_timecourse_schema(), record),
             tc_out,
         )
-    failed_total = _merge(parts, chunks, _with_record(_schema(task), settings), out)
+    failed_total = _merge(parts, chunks, _with_record(_schema(task), record), out)
     return CohortRun(
         out,
         n,
