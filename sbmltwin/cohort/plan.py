@@ -15,8 +15,8 @@ binding does, and per block:
 Anything the plan does not reproduce exactly (a gene the population does not sample, two
 bindings setting one id, bindings that do not validate against the model, IIV on an id that
 cannot be set, an unknown covariate) makes it fall back to calling ``personalize`` per twin, so
-results never depend on which path ran. The reason chain stays available: :meth:`explain`
-calls ``personalize`` for one twin.
+results never depend on which path ran. The reason chain stays available:
+``personalize(model, block.twin(i).profile, bindings)`` gives it for one twin.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy.typing as npt
 from sbmltwin.cohort.sampling import PopulationSpec, TwinBlock
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
-from sbmltwin.personalize import Binding, Bindings, Law, ParameterSet, personalize
+from sbmltwin.personalize import Binding, Bindings, Law, personalize
 from sbmltwin.personalize.apply import gene_factor, reference_value, unit_factor
 from sbmltwin.personalize.bindings import COVARIATES, validate_bindings
 from sbmltwin.pgx import GeneCall
@@ -70,11 +70,9 @@ _COVARIATE_VALUE: dict[str, _Cov] = {
 
 @dataclass(frozen=True)
 class _Step:
-    """One active binding: its id, how it applies, and how it gets a twin's value."""
+    """One active binding and how it gets a twin's value."""
 
     binding: Binding
-    sid: str
-    apply: str
     law_value: Callable[[float], float] | None = None  # covariate value → binding value
 
 
@@ -108,13 +106,9 @@ class PersonalizationPlan:
         ``initial_values`` are the compiled model's ``init(id)`` values (what an IIV factor
         multiplies when no binding changes the id)."""
         steps, old, why = _steps(model, bindings, spec, initial_values)
-        bound = sorted({s.sid for s in steps}) if steps is not None else []
+        bound = sorted({s.binding.parameter for s in steps}) if steps is not None else []
         ids = tuple(bound + [sid for sid in spec.iiv if sid not in bound])
         return PersonalizationPlan(model, bindings, spec, initial_values, ids, steps, old, why)
-
-    def explain(self, block: TwinBlock, i: int) -> ParameterSet:
-        """The full :class:`ParameterSet` (with reasons) of the block's ``i``-th twin."""
-        return personalize(self.model, block.twin(i).profile, self.bindings)
 
     def values(self, block: TwinBlock) -> tuple[tuple[str, ...], Values, list[str | None]]:
         if self.steps is None:
@@ -128,10 +122,11 @@ class PersonalizationPlan:
             for i, message in failed:
                 if errors[i] is None:
                     errors[i] = message
-            if step.apply == "set":
-                sets[step.sid] = column
+            sid = step.binding.parameter
+            if step.binding.apply == "set":
+                sets[sid] = column
             else:
-                scales.setdefault(step.sid, []).append(column)
+                scales.setdefault(sid, []).append(column)
         current: dict[str, Values] = {}
         for sid in sorted(set(sets) | set(scales)):  # as personalize: the set, then each scale
             value = sets[sid] if sid in sets else np.full(n, self.old[sid])
@@ -227,6 +222,7 @@ def _steps(
             return None, {}, f"IIV on '{sid}', which cannot be set"
     values = {e.sid: e.value for e in model.elements if e.kind in ("parameter", "compartment")}
     steps: list[_Step] = []
+    old: dict[str, float] = {}
     sets: set[str] = set()
     for b in bindings.bindings:
         if b.section == "conditions":
@@ -241,7 +237,8 @@ def _steps(
             if b.parameter in sets:
                 return None, {}, f"'{b.parameter}' is set twice"
             sets.add(b.parameter)
-        if values.get(b.parameter) is None:
+        start = values.get(b.parameter)
+        if start is None:
             return None, {}, f"'{b.parameter}' has no value to start from"
         law_value = None
         if b.section == "covariates":
@@ -249,8 +246,8 @@ def _steps(
                 law_value = _law(b, model.units.get(b.parameter, ModelUnit.undeclared()))
             except SbmlTwinError:
                 return None, {}, f"{b.key}: unit or reference does not convert"
-        steps.append(_Step(b, b.parameter, b.apply, law_value))
-    old = {s.sid: float(v) for s in steps if (v := values.get(s.sid)) is not None}
+        steps.append(_Step(b, law_value))
+        old[b.parameter] = float(start)
     return tuple(steps), old, ""
 
 

@@ -167,7 +167,7 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     ok = [i for i in range(n) if errors[i] is None]
     timecourses = None
     if ok and task.summary_only:
-        good = _run_summary(task, compiled, ids, values, ok, messages, metrics)
+        _run_summary(task, compiled, ids, values, ok, messages, metrics)
     elif ok:
         good, curves, grid = _run_dense(task, compiled, ids, values, ok, messages, metrics)
         if task.timecourses:
@@ -226,7 +226,8 @@ def _run_summary(
     ok: list[int],
     messages: list[str],
     metrics: dict[tuple[str, str], Any],
-) -> list[int]:
+) -> None:
+    """Fill ``metrics`` (and ``messages`` of failed twins) for the twins ``ok``."""
     runner = SummaryRunner(
         compiled, ids, task.events, task.outputs, end=task.end, integrator=task.integrator
     )
@@ -244,15 +245,15 @@ def _run_summary(
             curves.append(c)
             aucs.append(auc)
         if not good:
-            return good
+            return
         stacked = np.stack(curves)  # twins × grid × outputs
         auc_table = np.array(aucs, dtype=float)
         peaks = []
         kept = np.ones(len(good), dtype=bool)
+        twin_values = values[good]
         for j in range(len(task.outputs)):
             profile = np.ascontiguousarray(stacked[:, :, j])
             tmax, cmax = np.empty(len(good)), np.empty(len(good))
-            twin_values = values[good]
             for start in range(0, len(good), _ROWS):
                 part = slice(start, start + _ROWS)
                 tmax[part], cmax[part], failed = runner.peaks(twin_values[part], j, profile[part])
@@ -261,7 +262,7 @@ def _run_summary(
                     kept[start + r] = False
             peaks.append((profile, tmax, cmax))
     rows = np.flatnonzero(kept)
-    good_kept = [good[r] for r in rows]
+    twins = np.asarray(good)
     for j, out in enumerate(task.outputs):
         profile, tmax, cmax = peaks[j]
         for start in range(0, len(rows), _ROWS):
@@ -269,9 +270,9 @@ def _run_summary(
             batch_metrics = finish_metrics(
                 runner.grid, profile[chosen], tmax[chosen], cmax[chosen], auc_table[chosen, j]
             )
+            targets = twins[chosen]
             for name in METRICS:
-                metrics[out, name][[good[r] for r in chosen]] = getattr(batch_metrics, name)
-    return good_kept
+                metrics[out, name][targets] = getattr(batch_metrics, name)
 
 
 def _table(
@@ -584,8 +585,6 @@ def _prepare(out: Path, parts: Path, settings: dict[str, Any], resume: bool) -> 
                 hint="rerun with the same model, population, seed, n and chunk size, or drop --resume",
             )
         return
-    if out.exists() and resume and not parts.exists():
-        shutil.rmtree(parts, ignore_errors=True)
     if parts.exists():
         shutil.rmtree(parts)
     parts.mkdir(parents=True)

@@ -460,7 +460,6 @@ class TwinBlock:
     """
 
     sampler: _Sampler
-    seed: int
     index: npt.NDArray[np.int64]
     sex: tuple[Sex, ...]
     age_years: npt.NDArray[np.float64]
@@ -500,7 +499,6 @@ def sample_block(spec: PopulationSpec, seed: int, start: int, stop: int) -> Twin
     }
     return TwinBlock(
         sampler=sampler,
-        seed=seed,
         index=np.arange(start, stop, dtype=np.int64),
         sex=tuple(d[0] for d in draws),
         age_years=np.array([d[1] for d in draws], dtype=float),
@@ -515,25 +513,3 @@ def sample_block(spec: PopulationSpec, seed: int, start: int, stop: int) -> Twin
 def sample_cohort(spec: PopulationSpec, n: int, seed: int, start: int = 0) -> list[SampledTwin]:
     """Twins ``start … start + n - 1``."""
     return [sample_twin(spec, seed, i) for i in range(start, start + n)]
-
-
-def twin_record(twin: SampledTwin, genes: Sequence[str]) -> dict[str, Any]:
-    """The covariate and genotype columns of one twin (one Parquet row, without results)."""
-    p = twin.profile
-    row: dict[str, Any] = {
-        "twin_id": p.id,
-        "index": twin.index,
-        "sex": p.sex.value if p.sex else None,
-        "age_years": p.age_years,
-        "weight_kg": p.weight_kg,
-        "height_cm": p.height_cm,
-        "serum_creatinine_mg_dl": p.serum_creatinine_mg_dl,
-    }
-    for gene in genes:
-        call = p.genes[gene]
-        row[f"{gene}_diplotype"] = call.diplotype
-        row[f"{gene}_activity_score"] = call.activity_score
-        row[f"{gene}_phenotype"] = call.phenotype.short
-    for sid, factor in sorted(twin.iiv.items()):
-        row[f"iiv_{sid}"] = factor
-    return row

@@ -73,7 +73,6 @@ class BatchSimulator:
         check_params(compiled, dict.fromkeys(self.ids, 1.0))
         self.columns = ["time", *outputs]
         self.settings = integrator or IntegratorSettings()
-        self.applied: dict[str, Any] = {}
         self._segments: list[_Segment] = []
         self._end_doses: tuple[DoseEvent, ...] = ()
         self._keys = [f"init({sid})" for sid in self.ids]
@@ -98,7 +97,7 @@ class BatchSimulator:
                 model.setValue(f"init({sid})", compiled.initial_values[sid])
             compiled.touched.clear()
             compiled.touched.update(self.ids)
-            self.applied = _configure(rr, self.settings)
+            _configure(rr, self.settings)
             rr.timeCourseSelections = self.columns
             segments, self._end_doses = _segments(self.grid, self.events)
             self._segments = segments if self._delayed else _with_options(rr, segments)
