@@ -9,6 +9,7 @@ from sbmltwin.
 from __future__ import annotations
 
 import enum
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ __all__ = [
     "UnitError",
     "UnsupportedSbmlFeatureError",
     "ValidationDataError",
+    "check_keys",
 ]
 
 
@@ -140,3 +142,23 @@ class BindingError(SbmlTwinError, KeyError):
 
 class ValidationDataError(SbmlTwinError, ValueError):
     """A validation case, its observations or a report manifest cannot be read."""
+
+
+def check_keys(
+    table: Mapping[str, Any],
+    allowed: Collection[str],
+    *,
+    error: type[SbmlTwinError],
+    where: str | None,
+    what: str = "key",
+    hint: str | None = None,
+) -> None:
+    """Raise ``error`` naming the keys of ``table`` that ``allowed`` lacks (``unknown key 'x'``,
+    ``unknown keys 'x', 'y'``); the hint lists the allowed keys unless ``hint`` is given."""
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise error(
+            f"unknown {what}{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}",
+            where=where,
+            hint=hint or f"allowed: {', '.join(sorted(allowed))}",
+        )

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sbmltwin.errors import GenotypeError, ProfileError
+from sbmltwin.errors import GenotypeError, ProfileError, check_keys
 from sbmltwin.personalize import TwinProfile
 from sbmltwin.pgx import GeneCall, Phenotype, call_genotype, known_genes, parse_diplotype
 from sbmltwin.physiology import Sex
@@ -203,14 +203,6 @@ def load_population(path: str | Path) -> PopulationSpec:
     return parse_population(data, source=str(p))
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ProfileError(
-            f"unknown key(s) {unknown}", where=where, hint=f"allowed: {', '.join(sorted(allowed))}"
-        )
-
-
 def _distribution(entry: Any, base: Distribution, where: str) -> Distribution:
     if not isinstance(entry, Mapping):
         raise ProfileError("a distribution must be a table", where=where)
@@ -218,7 +210,7 @@ def _distribution(entry: Any, base: Distribution, where: str) -> Distribution:
     params = _KINDS.get(kind)
     if params is None:
         raise ProfileError(f"unknown dist {kind!r}", where=where, hint=f"use {sorted(_KINDS)}")
-    _check_keys(entry, {"dist", "low", "high"} | params, where)
+    check_keys(entry, {"dist", "low", "high"} | params, error=ProfileError, where=where)
     try:
         values = {k: float(v) for k, v in entry.items() if k != "dist"}
     except (TypeError, ValueError) as err:
@@ -242,7 +234,7 @@ def _distribution(entry: Any, base: Distribution, where: str) -> Distribution:
 
 def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -> PopulationSpec:
     """Validate a population spec given as a mapping (from TOML)."""
-    _check_keys(data, _TOP_KEYS, source)
+    check_keys(data, _TOP_KEYS, error=ProfileError, where=source)
     if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise ProfileError("schema_version must be 1", where=source)
     population = str(data.get("population", ""))
@@ -274,7 +266,7 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
     cov = data.get("covariates", {})
     if not isinstance(cov, Mapping):
         raise ProfileError("[covariates] must be a table", where=source)
-    _check_keys(cov, _COV_KEYS, f"{source} [covariates]")
+    check_keys(cov, _COV_KEYS, error=ProfileError, where=f"{source} [covariates]")
     dists = dict(_DEFAULTS)
     for name in ("height", "weight", "serum_creatinine", "age"):
         entry = cov.get(name)

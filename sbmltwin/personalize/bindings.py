@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sbmltwin.errors import BindingError, UnitError
+from sbmltwin.errors import BindingError, UnitError, check_keys
 from sbmltwin.model import Model
 from sbmltwin.units import ModelUnit, parse_quantity
 
@@ -202,14 +202,7 @@ def parse_bindings(
 ) -> Bindings:
     """Check a bindings mapping's syntax: keys, laws, and the numbers each law needs."""
     allowed = {"schema_version", "model", "genes", "covariates", "conditions", "dosing", "outputs"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise _err(
-            source,
-            "",
-            f"unknown key(s) {', '.join(map(repr, unknown))}",
-            f"allowed: {', '.join(sorted(allowed))}",
-        )
+    check_keys(data, allowed, error=BindingError, where=source)
     if data.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
         raise _err(
             source,
@@ -232,14 +225,8 @@ def parse_bindings(
             raise _err(source, key, f"unknown route '{route}'", "use oral, iv or infusion")
         if not isinstance(entry, Mapping) or "target" not in entry:
             raise _err(source, key, 'needs target = "SID"')
-        extra = sorted(set(entry) - {"target", "unit", "molecular_weight"})
-        if extra:
-            raise _err(
-                source,
-                key,
-                f"unknown key(s) {', '.join(map(repr, extra))}",
-                "allowed: target, unit, molecular_weight",
-            )
+        allowed_keys = {"target", "unit", "molecular_weight"}
+        check_keys(entry, allowed_keys, error=BindingError, where=f"{source} {key}")
         dosing[route] = DoseTarget(
             route,
             str(entry["target"]),
@@ -271,14 +258,7 @@ def _binding(section: str, name: str, entry: Any, source: str) -> Binding:
     key = f"[{section}.{name}]"
     if not isinstance(entry, Mapping):
         raise _err(source, key, "must be a table with parameter and law")
-    extra = sorted(set(entry) - _ENTRY_KEYS)
-    if extra:
-        raise _err(
-            source,
-            key,
-            f"unknown key(s) {', '.join(map(repr, extra))}",
-            f"allowed: {', '.join(sorted(_ENTRY_KEYS))}",
-        )
+    check_keys(entry, _ENTRY_KEYS, error=BindingError, where=f"{source} {key}")
     if "parameter" not in entry or "law" not in entry:
         raise _err(source, key, "needs both 'parameter' and 'law'")
     try:

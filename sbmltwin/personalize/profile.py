@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sbmltwin.errors import GenotypeError, ProfileError, UnitError
+from sbmltwin.errors import GenotypeError, ProfileError, UnitError, check_keys
 from sbmltwin.pgx import (
     GeneCall,
     call_activity_score,
@@ -141,17 +141,6 @@ def _parse_text(text: str, *, json_format: bool, where: str) -> dict[str, Any]:
     return data
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str, section: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ProfileError(
-            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
-            + (f" in [{section}]" if section else ""),
-            where=where,
-            hint=f"allowed: {', '.join(sorted(allowed))}",
-        )
-
-
 def _quantity(
     value: Any, key: str, unit: str, where: str, lo: float, hi: float, **ctx: Any
 ) -> float:
@@ -189,7 +178,7 @@ def parse_profile(
 ) -> TwinProfile:
     """Validate a profile given as a mapping (from TOML or JSON)."""
     where = source
-    _check_keys(data, _TOP_KEYS, where, "")
+    check_keys(data, _TOP_KEYS, error=ProfileError, where=where)
     version = data.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
         raise ProfileError(
@@ -211,7 +200,7 @@ def parse_profile(
     height = _quantity(data["height"], "height", "cm", where, 30, 250) if "height" in data else None
 
     labs = _table(data, "labs", where)
-    _check_keys(labs, _LAB_KEYS, where, "labs")
+    check_keys(labs, _LAB_KEYS, error=ProfileError, where=f"{where} [labs]")
     scr = None
     if "serum_creatinine" in labs:
         scr = _quantity(
@@ -224,7 +213,7 @@ def parse_profile(
             mw=Q_(_CREATININE_MW),
         )
     conditions = _table(data, "conditions", where)
-    _check_keys(conditions, _CONDITION_KEYS, where, "conditions")
+    check_keys(conditions, _CONDITION_KEYS, error=ProfileError, where=f"{where} [conditions]")
     child_pugh = None
     if "child_pugh" in conditions:
         child_pugh = str(conditions["child_pugh"]).strip().upper()
@@ -261,7 +250,7 @@ def _genes(data: Mapping[str, Any], where: str, base_dir: Path | None) -> dict[s
         for gene, value in _table(data, "phenotype", where).items():
             calls[gene] = call_phenotype(gene, str(value))
         pharmcat = _table(data, "pharmcat", where)
-        _check_keys(pharmcat, _PHARMCAT_KEYS, where, "pharmcat")
+        check_keys(pharmcat, _PHARMCAT_KEYS, error=ProfileError, where=f"{where} [pharmcat]")
         for key, reader in (
             ("phenotype_json", read_pharmcat_phenotype_json),
             ("outside_call", read_pharmcat_outside_call),

@@ -27,7 +27,7 @@ from sbmltwin.engine import (
     parse_regimen,
     simulate,
 )
-from sbmltwin.errors import UnitError, ValidationDataError
+from sbmltwin.errors import UnitError, ValidationDataError, check_keys
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import Bindings, load_bindings, parse_profile, personalize
 from sbmltwin.pk import auc_trapezoid
@@ -165,13 +165,7 @@ def load_case(path: str | Path) -> ValidationCase:
         "outputs",
         "acceptance",
     }
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ValidationDataError(
-            f"unknown key(s) {', '.join(map(repr, unknown))}",
-            where=where,
-            hint=f"allowed: {', '.join(sorted(allowed))}",
-        )
+    check_keys(data, allowed, error=ValidationDataError, where=where)
     for key in ("source", "model", "regimen", "groups", "observed", "outputs"):
         if key not in data:
             raise ValidationDataError(
@@ -187,13 +181,14 @@ def load_case(path: str | Path) -> ValidationCase:
     mixtures = {}
     for gname, gdata in data["groups"].items():
         gwhere = f"{where} [groups.{gname}]"
-        extra_keys = sorted(set(gdata) - {"profile", "description", "mixture"})
-        if extra_keys:
-            raise ValidationDataError(
-                f"unknown group key(s) {', '.join(map(repr, extra_keys))}",
-                where=gwhere,
-                hint="a group has description, profile and optionally mixture",
-            )
+        check_keys(
+            gdata,
+            {"profile", "description", "mixture"},
+            error=ValidationDataError,
+            where=gwhere,
+            what="group key",
+            hint="a group has description, profile and optionally mixture",
+        )
         if "mixture" in gdata:
             mix = parse_mixture(gdata["mixture"], gwhere)
             given = groups[str(gname)]

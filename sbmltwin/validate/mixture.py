@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sbmltwin.cohort.sampling import allele_frequencies, populations
-from sbmltwin.errors import GenotypeError, ValidationDataError
+from sbmltwin.errors import GenotypeError, ValidationDataError, check_keys
 from sbmltwin.pgx import Phenotype, call_genotype
 
 __all__ = ["Component", "Mixture", "mixture_components", "parse_mixture"]
@@ -61,13 +61,7 @@ def parse_mixture(data: Any, where: str) -> Mixture:
     """Check a case's ``mixture = {...}`` table."""
     if not isinstance(data, Mapping):
         raise ValidationDataError("'mixture' must be a table", where=where)
-    unknown = sorted(set(data) - _KEYS)
-    if unknown:
-        raise ValidationDataError(
-            f"unknown mixture key(s) {', '.join(map(repr, unknown))}",
-            where=where,
-            hint=f"allowed: {', '.join(sorted(_KEYS))}",
-        )
+    check_keys(data, _KEYS, error=ValidationDataError, where=where, what="mixture key")
     for key in ("gene", "population"):
         if key not in data:
             raise ValidationDataError(f"mixture needs '{key}'", where=where)

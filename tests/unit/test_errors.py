@@ -48,3 +48,15 @@ def test_builtin_bases_for_value_errors() -> None:
 def test_message_without_where_or_hint() -> None:
     assert str(E.SbmlTwinError("plain")) == "plain"
     assert str(E.SbmlTwinError("ends with dot.", hint="h")) == "ends with dot. Hint: h"
+
+
+def test_check_keys_names_every_unknown_key_and_the_allowed_ones() -> None:
+    E.check_keys({"a": 1}, {"a", "b"}, error=E.BindingError, where="f.toml")  # none unknown
+    with pytest.raises(E.BindingError) as one:
+        E.check_keys({"a": 1, "zz": 2}, {"b", "a"}, error=E.BindingError, where="f.toml")
+    assert str(one.value) == "f.toml: unknown key 'zz'. Hint: allowed: a, b"
+    with pytest.raises(E.ValidationDataError) as two:
+        E.check_keys(
+            {"y": 1, "x": 2}, ("a",), error=E.ValidationDataError, where=None, what="group key"
+        )
+    assert str(two.value) == "unknown group keys 'x', 'y'. Hint: allowed: a"
