@@ -27,7 +27,7 @@ from sbmltwin.pgx import Phenotype, call_genotype
 
 __all__ = ["Component", "Mixture", "mixture_components", "parse_mixture"]
 
-_KEYS = {"gene", "population", "exclude_phenotypes", "min_weight"}
+_KEYS = {"gene", "population", "exclude_phenotypes"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,6 @@ class Mixture:
     gene: str
     population: str
     exclude_phenotypes: tuple[str, ...] = ("PM",)
-    min_weight: float = 0.0
 
     def describe(self) -> str:
         excl = ", ".join(self.exclude_phenotypes) or "none"
@@ -80,10 +79,7 @@ def parse_mixture(data: Any, where: str) -> Mixture:
             raise ValidationDataError(
                 f"unknown phenotype {text!r} in exclude_phenotypes", where=where
             ) from err
-    min_weight = float(data.get("min_weight", 0.0))
-    if not 0.0 <= min_weight < 0.5:
-        raise ValidationDataError("min_weight must be in [0, 0.5)", where=where)
-    mix = Mixture(str(data["gene"]).upper(), population, tuple(excluded), min_weight)
+    mix = Mixture(str(data["gene"]).upper(), population, tuple(excluded))
     try:
         mixture_components(mix)
     except GenotypeError as err:
@@ -113,15 +109,14 @@ def mixture_components(mix: Mixture) -> tuple[Component, ...]:
                 by_class[("activity_score", float(call.activity_score))] += w
             else:
                 by_class[("phenotype", call.phenotype.short)] += w
-    kept = {k: w for k, w in by_class.items() if w >= mix.min_weight}
-    norm = sum(kept.values())
+    norm = sum(by_class.values())
     if norm <= 0:
         raise GenotypeError(
             f"the {mix.gene} mixture for {mix.population} is empty",
-            hint="exclude fewer phenotypes or lower min_weight",
+            hint="exclude fewer phenotypes",
         )
     comps = []
-    for (key, value), w in sorted(kept.items(), key=lambda kv: (-kv[1], str(kv[0][1]))):
+    for (key, value), w in sorted(by_class.items(), key=lambda kv: (-kv[1], str(kv[0][1]))):
         label = f"AS {value:g}" if key == "activity_score" else str(value)
         comps.append(Component({key: value}, w / norm, label))
     return tuple(comps)
