@@ -30,7 +30,6 @@ __all__ = ["write_html"]
 
 POOLED_COLUMNS = ("n", "gmfe", "afe", "within_1.25", "within_1.5", "within_2")
 POOLED_HEADERS = ("n", "GMFE", "AFE", "% within 1.25-fold", "% within 1.5-fold", "% within 2-fold")
-TOP_SENSITIVITIES = 10
 
 _CSS = """
 body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;
@@ -225,7 +224,7 @@ def _ratio_table(case: Mapping[str, Any]) -> str:
 
 
 def _sensitivity_table(case: Mapping[str, Any]) -> str:
-    top = top_sensitivities(case, TOP_SENSITIVITIES)
+    top = top_sensitivities(case)
     if not top:
         return ""
     n_all = len(case.get("sensitivity") or ())

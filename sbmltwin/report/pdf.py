@@ -33,7 +33,6 @@ PAGE = (8.27, 11.69)  # A4 portrait, inches
 LINES_PER_PAGE = 72
 TITLE_LINES = 60  # below the verdict on the title page
 WRAP = 100
-TOP_SENSITIVITIES = 10
 FONT_SIZE = 7.5
 POOLED = (("n", "n"), ("gmfe", "GMFE"), ("afe", "AFE"))
 WITHIN = (("within_1.25", "≤1.25×"), ("within_1.5", "≤1.5×"), ("within_2", "≤2×"))
@@ -251,7 +250,7 @@ def _case_lines(case: Mapping[str, Any]) -> list[str]:
                 for r in ratios
             ],
         )
-    top = top_sensitivities(case, TOP_SENSITIVITIES)
+    top = top_sensitivities(case)
     if top:
         n_all = len(case.get("sensitivity") or ())
         lines += ["", f"Local sensitivity (top {len(top)} of {n_all})"]

@@ -475,10 +475,10 @@ def _sensitivity(
     points: int,
     regimen: Any,
     mw: str | None,
-    top: int = 10,
 ) -> list[dict[str, float | str]]:
     """Normalized local sensitivities (ΔX/X)/(Δp/p), +1 % steps, of AUC and Cmax of the first
-    output for the first group, for every non-zero constant parameter; the ``top`` by |S_AUC|."""
+    output for the first group, for every non-zero constant parameter, in model order (the
+    report shows the largest: :func:`sbmltwin.report.plots.top_sensitivities`)."""
     gname = next(iter(case.groups))
     profile = parse_profile({"id": gname, **case.group_profiles(gname)[0][0]})
     base = personalize(model, profile, bindings).as_dict()
@@ -518,8 +518,7 @@ def _sensitivity(
                 "s_cmax": (cmax1 / cmax0 - 1) / 0.01 if cmax0 else math.nan,
             }
         )
-    rows.sort(key=lambda r: -abs(float(r["s_auc"])) if math.isfinite(float(r["s_auc"])) else 0.0)
-    return rows[:top]
+    return rows
 
 
 def overall(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
