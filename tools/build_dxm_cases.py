@@ -15,7 +15,6 @@ SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / "dex
 OUT = Path("validation/dextromethorphan")
 studies = pd.read_csv(SH / "studies.tsv", sep="\t", dtype=str).fillna("").set_index("study")
 HBR = 271.4 / 370.3  # DXM HBr monohydrate -> free base
-ROLE = {}  # filled from TRAINING
 TRAINING = {"Schadel1995", "Qiu2016"}
 PM = {"genotype": {"CYP2D6": "*4/*4"}}
 
@@ -30,7 +29,6 @@ def EM(population):
 
 
 EU, EA = EM("European"), EM("East Asian")
-# study -> (dose mg HBr, end h, extra profile, groups: [(group, dataset-substring, molecule, output, profile, description)])
 MW = {
     "dextromethorphan": "271.4 g/mol",
     "dextrorphan": "257.37 g/mol",
@@ -41,6 +39,9 @@ IDS = {
     "dextrorphan": "[C_dxo]",
     "dextrorphan_glucuronide": "[C_dxog]",
 }
+# study -> (dose mg HBr, end h,
+#           groups: [(group, dataset substring, molecule, output, profile, description)],
+#           ratios: [(test group, reference group)] of AUC)
 C = {
     "Qiu2016": (
         15,
