@@ -80,6 +80,7 @@ def build_problem() -> list[dict]:
                 profile = parse_profile({"id": gname, **profile_data})
                 base = dict(personalize(model, profile, bindings).as_dict())
                 members.append((base, weight, _activity(profile_data["genotype"])))
+            outputs = []
             for oname, out in case.outputs.items():
                 obs = observed[(observed["group"] == gname) & (observed["output"] == oname)]
                 obs = obs[obs["value"] > 0]
@@ -93,16 +94,22 @@ def build_problem() -> list[dict]:
                     for u in set(obs["value_unit"])
                 }
                 factor = obs["value_unit"].map(per_unit).to_numpy(float)
-                series.append(
+                outputs.append(
                     {
                         "name": f"{case.id}:{gname}:{oname}",
+                        "id": out.id,
+                        "t": obs["time"].to_numpy(float),
+                        "c": obs["value"].to_numpy(float) * factor,
+                    }
+                )
+            if outputs:  # one series per group: each member is simulated once for all outputs
+                series.append(
+                    {
                         "compiled": compiled,
                         "regimen": regimen,
                         "end": end,
                         "members": members,
-                        "id": out.id,
-                        "t": obs["time"].to_numpy(float),
-                        "c": obs["value"].to_numpy(float) * factor,
+                        "outputs": outputs,
                         "dose_target": bindings.dose_targets(),
                         "mw": bindings.dose_molecular_weight(),
                     }
@@ -110,9 +117,11 @@ def build_problem() -> list[dict]:
     return series
 
 
-def predict(s: dict, p: dict[str, float]) -> np.ndarray:
-    total = np.zeros_like(s["t"])
+def predict(s: dict, p: dict[str, float]) -> list[np.ndarray]:
+    """The mixture-weighted prediction at each output's observed times."""
+    totals = [np.zeros_like(o["t"]) for o in s["outputs"]]
     points = round(s["end"] / 0.05) + 1
+    ids = [o["id"] for o in s["outputs"]]
     for base, weight, score in s["members"]:
         params = {**base, **{k: v for k, v in p.items() if k != "k"}}
         params["f_cyp2d6"] = (score / 2.0) ** p["k"]
@@ -122,14 +131,15 @@ def predict(s: dict, p: dict[str, float]) -> np.ndarray:
             s["regimen"],
             end=s["end"],
             points=points,
-            outputs=[s["id"]],
+            outputs=ids,
             integrator=INTEGRATOR,
             default_target=s["dose_target"],
             molecular_weight=s["mw"],
         )
         grid = res.frame["time"].to_numpy()
-        total += weight * np.interp(s["t"], grid, res.frame[s["id"]].to_numpy())
-    return total
+        for total, o in zip(totals, s["outputs"], strict=True):
+            total += weight * np.interp(o["t"], grid, res.frame[o["id"]].to_numpy())
+    return totals
 
 
 def objective(x: np.ndarray, series: list[dict]) -> float:
@@ -139,18 +149,19 @@ def objective(x: np.ndarray, series: list[dict]) -> float:
     err = 0.0
     for s in series:
         try:
-            pred = predict(s, p)
+            preds = predict(s, p)
         except SimulationError:  # an extreme trial point; Nelder–Mead moves away
             return 1e6
-        if np.any(pred <= 0):
-            return 1e6
-        err += float(np.mean((np.log(pred) - np.log(s["c"])) ** 2))
+        for pred, o in zip(preds, s["outputs"], strict=True):
+            if np.any(pred <= 0):
+                return 1e6
+            err += float(np.mean((np.log(pred) - np.log(o["c"])) ** 2))
     return err
 
 
 def main() -> None:
     series = build_problem()
-    print("training series:", ", ".join(s["name"] for s in series))
+    print("training series:", ", ".join(o["name"] for s in series for o in s["outputs"]))
     x0 = np.log([START[k] for k in FREE])
     print("start objective", objective(x0, series))
     best = minimize(
@@ -163,9 +174,9 @@ def main() -> None:
     p = dict(zip(FREE, np.exp(best.x), strict=True))
     print("objective", best.fun, "evaluations", best.nfev, best.message)
     for s in series:
-        pred = predict(s, p)
-        rms = math.sqrt(float(np.mean((np.log(pred) - np.log(s["c"])) ** 2)))
-        print(f"  {s['name']:45s} RMS log residual {rms:.3f}")
+        for pred, o in zip(predict(s, p), s["outputs"], strict=True):
+            rms = math.sqrt(float(np.mean((np.log(pred) - np.log(o["c"])) ** 2)))
+            print(f"  {o['name']:45s} RMS log residual {rms:.3f}")
     json.dump(p, sys.stdout, indent=1)
     print()
 
