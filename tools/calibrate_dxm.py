@@ -73,7 +73,7 @@ def build_problem() -> list[dict]:
             continue
         observed = pd.read_csv(case.observed)
         regimen = parse_regimen(case.doses, where=case.id)
-        end = float(case.end.split()[0])
+        end = to_model_units(parse_quantity(case.end), model.time_unit)  # h in this model
         for gname in case.groups:
             members = []
             for profile_data, weight, _label in case.group_profiles(gname):
