@@ -21,6 +21,15 @@ from sbmltwin.physiology.body import (
 )
 from sbmltwin.physiology.covariates import CHILD_PUGH_CLASSES, Covariates, Sex
 from sbmltwin.physiology.hepatic import HepaticScaling, child_pugh_scaling
+from sbmltwin.physiology.partition import (
+    KP_TISSUES,
+    IonClass,
+    PartitionResult,
+    TissueComposition,
+    ion_class,
+    rodgers_rowland,
+    tissue_composition,
+)
 from sbmltwin.physiology.reference import (
     FLOW_TISSUES,
     SCALED_ORGAN_UNITS,
@@ -45,13 +54,17 @@ __all__ = [
     "ALLOMETRIC_REFERENCE_KG",
     "CHILD_PUGH_CLASSES",
     "FLOW_TISSUES",
+    "KP_TISSUES",
     "REFERENCE_GFR_ML_MIN",
     "SCALED_ORGAN_UNITS",
     "TISSUES",
     "Covariates",
     "HepaticScaling",
+    "IonClass",
+    "PartitionResult",
     "ReferenceIndividual",
     "Sex",
+    "TissueComposition",
     "allometric_factor",
     "bmi",
     "bsa_dubois",
@@ -63,8 +76,11 @@ __all__ = [
     "egfr_ckd_epi_2021",
     "estimate_gfr",
     "ideal_body_weight_devine",
+    "ion_class",
     "lean_body_weight_janmahasatian",
     "reference_individual",
     "renal_function_factor",
+    "rodgers_rowland",
     "scaled_organs",
+    "tissue_composition",
 ]
