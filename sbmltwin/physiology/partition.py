@@ -111,7 +111,9 @@ def _compositions() -> dict[str, TissueComposition]:
 
 
 #: Tissues with a composition, in table order (blood cells and plasma excluded).
-KP_TISSUES: tuple[str, ...] = tuple(t for t in _compositions() if t not in ("erythrocytes", "plasma"))
+KP_TISSUES: tuple[str, ...] = tuple(
+    t for t in _compositions() if t not in ("erythrocytes", "plasma")
+)
 
 
 def tissue_composition(tissue: str) -> TissueComposition:
@@ -237,8 +239,9 @@ def rodgers_rowland(
                 + ka_ap * c.ap_mg_g * _cation_term(bases, PH_INTRACELLULAR) / y_p
                 + (p * c.f_nl + (0.3 * p + 0.7) * c.f_np) / y_p
             )
-        method, citation = "Rodgers, Leahy & Rowland 2005 (moderate-to-strong bases)", (
-            RODGERS_ROWLAND_2005
+        method, citation = (
+            "Rodgers, Leahy & Rowland 2005 (moderate-to-strong bases)",
+            (RODGERS_ROWLAND_2005),
         )
     else:
         plasma = tissue_composition("plasma")
@@ -278,7 +281,5 @@ def _ka_ap(
     p = 10.0**logp
     x_bc = _ionization(acids, bases, PH_ERYTHROCYTES)
     cation_bc = _cation_term(bases, PH_ERYTHROCYTES)
-    bound = (
-        kpu_bc - x_bc / y_p * rbc.f_iw - (p * rbc.f_nl + (0.3 * p + 0.7) * rbc.f_np) / y_p
-    )
-    return bound * y_p / (rbc.ap_mg_g * cation_bc)
+    bound = kpu_bc - x_bc / y_p * rbc.f_iw - (p * rbc.f_nl + (0.3 * p + 0.7) * rbc.f_np) / y_p
+    return float(bound * y_p / (rbc.ap_mg_g * cation_bc))

@@ -11,7 +11,19 @@ from sbmltwin.errors import ProfileError
 from sbmltwin.physiology import IonClass, rodgers_rowland
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "partition" / "rodgers_rowland_kpu.csv"
-TISSUES = ("adipose", "bone", "brain", "gut", "heart", "kidney", "liver", "lung", "muscle", "skin", "spleen")
+TISSUES = (
+    "adipose",
+    "bone",
+    "brain",
+    "gut",
+    "heart",
+    "kidney",
+    "liver",
+    "lung",
+    "muscle",
+    "skin",
+    "spleen",
+)
 ROWS = list(csv.DictReader(DATA.read_text(encoding="utf-8").splitlines()))
 
 
@@ -68,7 +80,9 @@ def test_kp_is_fu_times_kpu() -> None:
 def test_a_neutral_with_no_lipophilicity_sits_in_tissue_water() -> None:
     # log P → -∞ and fu = 1: Kpu → tissue water + 1·0 protein term = f_water (closed form)
     r = rodgers_rowland(log_p=-12.0, fu=1.0, tissues=("muscle",))
-    assert r.kpu["muscle"] == pytest.approx(0.726 + 0.7 * 0.0072 / 1.0 - 0.7 * 0.0013 * 0.059 / 1.0, rel=1e-9)
+    assert r.kpu["muscle"] == pytest.approx(
+        0.726 + 0.7 * 0.0072 / 1.0 - 0.7 * 0.0013 * 0.059 / 1.0, rel=1e-9
+    )
 
 
 def test_strong_base_without_blood_plasma_ratio_is_refused() -> None:
