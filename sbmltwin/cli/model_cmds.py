@@ -168,36 +168,20 @@ def simulate(
 
     With --profile and --bindings the run is that twin's (see 'sbmltwin personalize').
     """
-    from sbmltwin.engine import (
-        CompileSettings,
-        IntegratorSettings,
-        add_infusion_inputs,
-        compile_model,
-        parse_regimen,
-    )
-    from sbmltwin.engine import (
-        simulate as run,
-    )
+    from sbmltwin.engine import CompileSettings, IntegratorSettings, parse_regimen, prepare_run
 
     model = _load(model_ref)
     for warning in require_simulatable(model):
         if warning.category == "preflight":
             click.echo(f"sbmltwin: warning: {warning}", err=True)
-    params: dict[str, float] = {}
-    default_target: str | dict[str, str] | None = target
     if (profile_path is None) != (bindings_path is None):
         raise click.UsageError("--profile and --bindings go together")
+    bindings = profile = None
     if profile_path is not None and bindings_path is not None:
-        from sbmltwin.personalize import load_bindings, load_profile, personalize
+        from sbmltwin.personalize import load_bindings, load_profile
 
         bindings = load_bindings(bindings_path)
-        pset = personalize(model, load_profile(profile_path), bindings)
-        params = pset.as_dict()
-        click.echo(pset.explain(), err=True)
-        if target is None and bindings.dosing:
-            default_target = bindings.dose_targets()
-        if mw is None:
-            mw = bindings.dose_molecular_weight()
+        profile = load_profile(profile_path)
     tunit = model.time_unit
     if time_unit is not None:
         if model.time_unit.declared:
@@ -210,42 +194,32 @@ def simulate(
         tunit = ModelUnit(time_unit, f"1 {q.units}")
     start = _time_arg(start_text, tunit, "--start")
     end = _time_arg(end_text, tunit, "--end")
-    regimen = parse_regimen(doses)
-    model = add_infusion_inputs(model, regimen.infusion_targets(default_target))
-    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
-    compiled = compile_model(model, CompileSettings(backend=backend, optimization=opt))  # type: ignore[arg-type]
-    result = run(
-        compiled,
-        params,
-        regimen=regimen,
-        start=start,
-        end=end,
-        points=points,
-        outputs=outputs,
-        integrator=IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
-        default_target=default_target,
+    prepared = prepare_run(
+        model,
+        parse_regimen(doses),
+        bindings=bindings,
+        profile=profile,
+        target=target,
         molecular_weight=mw,
         time_unit=tunit,
+        compile_settings=CompileSettings(backend=backend, optimization=opt),  # type: ignore[arg-type]
+    )
+    if prepared.pset is not None:
+        click.echo(prepared.pset.explain(), err=True)
+    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    integrator = IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol)
+    result = prepared.simulate(
+        start=start, end=end, points=points, outputs=outputs, integrator=integrator
     )
     if self_check:
         from sbmltwin.engine.selfcheck import self_check as run_self_check
 
         check = run_self_check(
-            lambda n, integ: run(
-                compiled,
-                params,
-                regimen=regimen,
-                start=start,
-                end=end,
-                points=n,
-                outputs=outputs,
-                integrator=integ,
-                default_target=default_target,
-                molecular_weight=mw,
-                time_unit=tunit,
+            lambda n, integ: prepared.simulate(
+                start=start, end=end, points=n, outputs=outputs, integrator=integ
             ),
             result,
-            IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol),
+            integrator,
         )
         click.echo(str(check), err=True)
     if start != 0 and model.ids("event"):

@@ -8,8 +8,9 @@ binding does, and per block:
 * a gene binding's factor once per distinct gene call (a cohort has a few dozen diplotypes),
   errors included (an Indeterminate twin under an activity-score law fails with the message
   ``personalize`` raises);
-* a covariate binding's value per twin with the same physiology functions and arithmetic as
-  ``personalize`` (so the values are equal bit for bit; tested), but no reason strings;
+* a covariate binding's value per twin through the same registry ``personalize`` uses
+  (:mod:`sbmltwin.personalize.laws`: covariate functions and law arithmetic defined once, so
+  the values are equal bit for bit), but no reason strings;
 * set-then-scale in binding order, then the IIV factors, as numpy columns.
 
 Anything the plan does not reproduce exactly (a gene the population does not sample, two
@@ -24,7 +25,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,40 +32,15 @@ import numpy.typing as npt
 from sbmltwin.cohort.sampling import PopulationSpec, TwinBlock
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
-from sbmltwin.personalize import Binding, Bindings, Law, personalize
-from sbmltwin.personalize.apply import gene_factor, reference_value, unit_factor
-from sbmltwin.personalize.bindings import COVARIATES, validate_bindings
+from sbmltwin.personalize import Binding, Bindings, personalize
+from sbmltwin.personalize.bindings import validate_bindings
+from sbmltwin.personalize.laws import COVARIATE_REGISTRY, covariate_law, gene_factor
 from sbmltwin.pgx import GeneCall
-from sbmltwin.physiology import (
-    allometric_factor,
-    bmi,
-    bsa_dubois,
-    crcl_cockcroft_gault,
-    egfr_absolute,
-    egfr_ckd_epi_2021,
-    lean_body_weight_janmahasatian,
-)
 from sbmltwin.units import ModelUnit
 
 __all__ = ["PersonalizationPlan"]
 
 Values = npt.NDArray[np.float64]
-_Cov = Callable[[float, float, Any, float, float], float]  # (w, h, sex, age, scr) → value
-
-# as sbmltwin.personalize.apply._covariate computes each covariate (without its reason)
-_COVARIATE_VALUE: dict[str, _Cov] = {
-    "weight": lambda w, h, sex, age, scr: w,
-    "height": lambda w, h, sex, age, scr: h,
-    "age": lambda w, h, sex, age, scr: age,
-    "bsa": lambda w, h, sex, age, scr: bsa_dubois(w, h),
-    "bmi": lambda w, h, sex, age, scr: bmi(w, h),
-    "lean_body_weight": lambda w, h, sex, age, scr: lean_body_weight_janmahasatian(w, h, sex),
-    "egfr": lambda w, h, sex, age, scr: egfr_ckd_epi_2021(scr, age, sex),
-    "egfr_absolute": lambda w, h, sex, age, scr: egfr_absolute(
-        egfr_ckd_epi_2021(scr, age, sex), bsa_dubois(w, h)
-    ),
-    "crcl": lambda w, h, sex, age, scr: crcl_cockcroft_gault(scr, age, w, sex),
-}
 
 
 @dataclass(frozen=True)
@@ -165,7 +140,7 @@ class PersonalizationPlan:
                     out[i] = got
             return out, failed
         assert step.law_value is not None
-        covariate = _COVARIATE_VALUE[b.name]
+        covariate = COVARIATE_REGISTRY[b.name].compute
         law = step.law_value
         values = [math.nan] * n
         w, h = block.weight_kg.tolist(), block.height_cm.tolist()
@@ -226,10 +201,12 @@ def _steps(
     sets: set[str] = set()
     for b in bindings.bindings:
         if b.section == "conditions":
-            continue  # sampled twins have no conditions: personalize skips these bindings
+            if b.on_missing == "error":
+                return None, {}, f"{b.key} has on_missing = 'error'"
+            continue  # sampled twins have no conditions: personalize keeps the model's value
         if b.section == "genes" and b.name not in spec.genes:
             return None, {}, f"{b.name} is bound but not sampled"
-        if b.section == "covariates" and b.name not in _COVARIATE_VALUE:
+        if b.section == "covariates" and b.name not in COVARIATE_REGISTRY:
             return None, {}, f"covariate {b.name} is not planned"
         if b.section not in ("genes", "covariates"):
             return None, {}, f"binding section {b.section}"
@@ -243,25 +220,11 @@ def _steps(
         law_value = None
         if b.section == "covariates":
             try:
-                law_value = _law(b, model.units.get(b.parameter, ModelUnit.undeclared()))
+                law_value = covariate_law(
+                    b, model.units.get(b.parameter, ModelUnit.undeclared())
+                ).value
             except SbmlTwinError:
                 return None, {}, f"{b.key}: unit or reference does not convert"
         steps.append(_Step(b, law_value))
         old[b.parameter] = float(start)
     return tuple(steps), old, ""
-
-
-def _law(b: Binding, unit: ModelUnit) -> Callable[[float], float]:
-    """Covariate value → binding value, as ``personalize.apply._covariate_value`` computes it."""
-    if b.law is Law.VALUE:
-        target = unit if unit.declared else ModelUnit(b.unit or "", f"1 {b.unit}")
-        factor = unit_factor(COVARIATES[b.name], target, b.key)
-        return lambda value: value * factor
-    if b.law is Law.ALLOMETRIC:
-        exponent = b.exponent
-        assert exponent is not None
-        ref = reference_value(b.reference or "70 kg", COVARIATES[b.name])
-        return lambda value: allometric_factor(value, reference_kg=ref, exponent=exponent)
-    assert b.reference is not None
-    ratio_ref = reference_value(b.reference, COVARIATES[b.name])
-    return lambda value: value / ratio_ref

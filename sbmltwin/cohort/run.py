@@ -41,7 +41,7 @@ from sbmltwin.engine import (
     IntegratorSettings,
     Regimen,
     compile_model,
-    resolve_regimen,
+    prepare_setup,
 )
 from sbmltwin.engine.batch import BatchSimulator
 from sbmltwin.engine.simulate import output_unit
@@ -453,8 +453,10 @@ def run_cohort(
     With ``timecourses``, the dense output of every successful twin also goes, in long format
     (``twin_id``, ``output``, ``time``, ``value``), to that Parquet file: written chunk by chunk
     next to the main table's chunks, resumable with them, merged in twin order at the end.
-    Mass doses convert to amounts with ``molecular_weight``, else with the bindings' dosing
-    ``molecular_weight``.
+    The run is prepared as every command prepares one
+    (:func:`~sbmltwin.engine.prepare_setup`): mass doses convert to amounts with
+    ``molecular_weight``, else with the bindings' dosing ``molecular_weight``; doses without
+    ``into SID`` go to the bindings' dosing targets; infusions get their inputs.
     """
     if n < 1 or chunk_size < 1:
         raise SbmlTwinError("n and chunk_size must be at least 1")
@@ -466,14 +468,10 @@ def run_cohort(
             where="timecourses",
             hint="drop --summary-only, or drop --timecourses",
         )
-    events = resolve_regimen(
-        regimen,
-        model,
-        default_target=bindings.dose_targets(),
-        molecular_weight=molecular_weight or bindings.dose_molecular_weight(),
-    )
+    setup = prepare_setup(model, regimen, bindings=bindings, molecular_weight=molecular_weight)
+    events = setup.events
     task = CohortTask(
-        model,
+        setup.model,
         bindings,
         spec,
         seed,

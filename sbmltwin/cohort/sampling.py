@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from sbmltwin.errors import GenotypeError, ProfileError, check_keys
 from sbmltwin.personalize import TwinProfile
-from sbmltwin.pgx import GeneCall, Phenotype, call_genotype, known_genes, parse_diplotype
+from sbmltwin.pgx import GeneCall, Phenotype, call_genotype, canonical_gene, parse_diplotype
 from sbmltwin.physiology import Sex
 
 __all__ = [
@@ -250,11 +250,9 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
     genes_in = data.get("genes", [])
     if not isinstance(genes_in, list) or not all(isinstance(g, str) for g in genes_in):
         raise ProfileError("genes must be a list of gene symbols", where=source)
-    genes = tuple(sorted({g.strip().upper() for g in genes_in}))
+    genes = tuple(sorted({canonical_gene(g, where=f"{source} genes") for g in genes_in}))
     frequencies = {}
     for gene in genes:
-        if gene not in known_genes():
-            raise GenotypeError(f"{gene} is not a gene sbmltwin.pgx knows", where=source)
         freqs = allele_frequencies(gene, population)
         total = sum(freqs.values())
         if abs(total - 1) > 1e-3:

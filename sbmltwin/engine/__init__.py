@@ -12,6 +12,7 @@ from sbmltwin.engine.dosing import (
     parse_regimen,
     resolve_regimen,
 )
+from sbmltwin.engine.runpath import PreparedRun, RunSetup, prepare_run, prepare_setup
 from sbmltwin.engine.simulate import (
     IntegratorSettings,
     SimulationResult,
@@ -26,8 +27,10 @@ __all__ = [
     "Dose",
     "DoseEvent",
     "IntegratorSettings",
+    "PreparedRun",
     "Regimen",
     "Route",
+    "RunSetup",
     "SimulationResult",
     "Status",
     "add_infusion_inputs",
@@ -37,6 +40,8 @@ __all__ = [
     "infusion_parameter",
     "parse_dose",
     "parse_regimen",
+    "prepare_run",
+    "prepare_setup",
     "resolve_regimen",
     "simulate",
 ]

@@ -263,8 +263,8 @@ def resolve_regimen(
                     raise DosingError(
                         f"the model has no infusion input for '{target}'",
                         where=where,
-                        hint="prepare the model with sbmltwin.engine.add_infusion_inputs "
-                        "(the CLI does this for you)",
+                        hint="prepare the run with sbmltwin.engine.prepare_setup, which adds "
+                        "the infusion inputs (every sbmltwin command does)",
                     )
                 events.append(DoseEvent(t, "rate", rate_id, amount / duration))
                 events.append(DoseEvent(t + duration, "rate", rate_id, -amount / duration))

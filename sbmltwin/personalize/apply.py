@@ -8,7 +8,6 @@ dependent initial assignments are re-evaluated) or written into SBML by :func:`i
 
 from __future__ import annotations
 
-import functools
 import json
 import weakref
 from collections.abc import Mapping
@@ -19,23 +18,21 @@ import libsbml
 
 from sbmltwin.errors import BindingError, ProfileError
 from sbmltwin.model import Model, parse_model
-from sbmltwin.personalize.bindings import COVARIATES, Binding, Bindings, Law, validate_bindings
-from sbmltwin.personalize.profile import TwinProfile
-from sbmltwin.pgx import GeneCall, reference_activity_score
-from sbmltwin.physiology import (
-    HepaticScaling,
-    allometric_factor,
-    bmi,
-    bsa_dubois,
-    child_pugh_scaling,
-    crcl_cockcroft_gault,
-    egfr_absolute,
-    egfr_ckd_epi_2021,
-    lean_body_weight_janmahasatian,
+from sbmltwin.personalize.bindings import Binding, Bindings, validate_bindings
+from sbmltwin.personalize.laws import (
+    COVARIATE_REGISTRY,
+    Inputs,
+    covariate_law,
+    gene_factor,
+    reference_value,
+    unit_factor,
 )
-from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
+from sbmltwin.personalize.profile import TwinProfile
+from sbmltwin.physiology import HepaticScaling, child_pugh_scaling
+from sbmltwin.units import ModelUnit
 
 __all__ = [
+    "KeptValue",
     "ParameterChange",
     "ParameterSet",
     "gene_factor",
@@ -60,12 +57,28 @@ class ParameterChange:
 
 
 @dataclass(frozen=True, slots=True)
+class KeptValue:
+    """A binding that left ``sid`` at the model's value (``old``), and why."""
+
+    sid: str
+    key: str
+    old: float
+    unit: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class ParameterSet:
-    """Changes for one twin, sorted by id (so equal sets compare equal whatever their order)."""
+    """Changes for one twin, sorted by id (so equal sets compare equal whatever their order).
+
+    ``kept`` lists every binding that kept the model's value, with the reason (the profile
+    lacks what it needs); ``unused`` every profile item that no binding uses."""
 
     changes: tuple[ParameterChange, ...] = ()
     twin_id: str = ""
     versions: Mapping[str, str] = field(default_factory=dict)
+    kept: tuple[KeptValue, ...] = ()
+    unused: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "changes", tuple(sorted(self.changes, key=lambda c: c.sid)))
@@ -80,117 +93,64 @@ class ParameterSet:
         return {c.sid: c.new for c in self.changes}
 
     def explain(self) -> str:
-        """One line per change: ``sid: old → new unit  (reason)``."""
-        if not self.changes:
-            return "(no changes)"
-        return "\n".join(
+        """One line per change: ``sid: old → new unit  (reason)``; then one line per binding
+        that kept the model's value, and one per profile item no binding uses."""
+        lines = [
             f"{c.sid}: {c.old:.6g} → {c.new:.6g}{_unit_suffix(c.unit)}   ({c.reason})"
             for c in self.changes
-        )
+        ] or ["(no changes)"]
+        lines += [
+            f"{k.sid}: kept {k.old:.6g}{_unit_suffix(k.unit)}   ({k.key}: {k.reason})"
+            for k in self.kept
+        ]
+        lines += [f"unused: {item} (no binding uses it)" for item in self.unused]
+        return "\n".join(lines)
+
+    def notes(self) -> list[str]:
+        """The kept-value and unused-item lines of :meth:`explain` (for reports and records)."""
+        return self.explain().splitlines()[max(1, len(self.changes)) :]
 
 
 def _unit_suffix(unit: str) -> str:
     return "" if unit in ("", "1") else f" {unit}"
 
 
-def _covariate(name: str, p: TwinProfile) -> tuple[float, str] | None:
-    """(value, reason) of one covariate, or None when the profile lacks what it needs.
-
-    Computed on demand, so a covariate no binding uses can never fail a twin (the adult-only
-    renal formulas refuse children, for example).
-    """
-    w, h, sex, age, scr = p.weight_kg, p.height_cm, p.sex, p.age_years, p.serum_creatinine_mg_dl
-    if name == "weight":
-        return None if w is None else (w, f"weight {w:.4g} kg")
-    if name == "height":
-        return None if h is None else (h, f"height {h:.4g} cm")
-    if name == "age":
-        return None if age is None else (age, f"age {age:.4g} y")
-    if w is None or h is None:
-        if name in ("bsa", "bmi", "lean_body_weight", "egfr_absolute"):
-            return None
-    if name == "bsa" and w is not None and h is not None:
-        bsa = bsa_dubois(w, h)
-        return bsa, f"BSA (DuBois) {bsa:.3f} m² from {w:.4g} kg, {h:.4g} cm"
-    if name == "bmi" and w is not None and h is not None:
-        return bmi(w, h), f"BMI {bmi(w, h):.3g} kg/m²"
-    if name == "lean_body_weight" and w is not None and h is not None:
-        if sex is None:
-            return None
-        lbw = lean_body_weight_janmahasatian(w, h, sex)
-        return lbw, f"lean body weight (Janmahasatian) {lbw:.3g} kg"
-    if scr is None or age is None or sex is None:
-        return None
-    renal = f"Scr {scr:.3g} mg/dL, {age:.3g} y, {sex.value}"
-    if name == "egfr":
-        egfr = egfr_ckd_epi_2021(scr, age, sex)
-        return egfr, f"eGFR (CKD-EPI 2021) {egfr:.3g} mL/min/1.73 m² from {renal}"
-    if name == "egfr_absolute" and w is not None and h is not None:
-        absolute = egfr_absolute(egfr_ckd_epi_2021(scr, age, sex), bsa_dubois(w, h))
-        return absolute, f"eGFR {absolute:.3g} mL/min (CKD-EPI 2021 × DuBois BSA/1.73) from {renal}"
-    if name == "crcl" and w is not None:
-        crcl = crcl_cockcroft_gault(scr, age, w, sex)
-        return crcl, f"CrCl (Cockcroft–Gault) {crcl:.3g} mL/min from {renal}, {w:.4g} kg"
-    return None
+def profile_inputs(p: TwinProfile) -> Inputs:
+    """(weight, height, sex, age, serum creatinine) of ``p``, as the covariate registry takes them."""
+    return (p.weight_kg, p.height_cm, p.sex, p.age_years, p.serum_creatinine_mg_dl)
 
 
-def gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
-    """The factor a gene binding gives for ``call``, and its reason (also used by cohort plans)."""
-    if b.law is Law.PHENOTYPE_TABLE:
-        code = call.phenotype.short.upper()
-        if code not in b.factors:
-            raise BindingError(
-                f"no factor for phenotype {code} of {b.name}",
-                where=b.key,
-                hint=f"add {code} = … to factors (has {', '.join(b.factors)})",
-            )
-        return b.factors[code], f"factor[{code}] = {b.factors[code]:g}"
-    if call.activity_score is None:
-        raise BindingError(
-            f"law '{b.law.value}' needs an activity score, but {b.name} was given as a phenotype "
-            f"({call.phenotype.value})",
-            where=b.key,
-            hint='give a diplotype or activity score in the profile, or use law = "phenotype_table"',
-        )
-    ref = float(b.reference) if b.reference is not None else reference_activity_score(b.name)
-    ratio = call.activity_score / ref
-    if b.law is Law.ACTIVITY_SCORE_LINEAR:
-        return ratio, f"f = AS/{ref:g} = {ratio:.4g}"
-    assert b.exponent is not None
-    if ratio == 0 and b.exponent < 0:
-        raise BindingError(
-            f"(AS/ref)^{b.exponent:g} is infinite for AS 0",
-            where=b.key,
-            hint="use a positive exponent",
-        )
-    value = ratio**b.exponent
-    return value, f"f = (AS/{ref:g})^{b.exponent:g} = {value:.4g}"
+def profile_items(p: TwinProfile) -> dict[str, str]:
+    """The items ``p`` gives (gene symbols and covariate inputs), each with a short text."""
+    items = {gene: call.reason() for gene, call in p.genes.items()}
+    for name, value, unit in (
+        ("weight", p.weight_kg, "kg"),
+        ("height", p.height_cm, "cm"),
+        ("age", p.age_years, "y"),
+        ("serum_creatinine", p.serum_creatinine_mg_dl, "mg/dL"),
+    ):
+        if value is not None:
+            items[name] = f"{name.replace('_', ' ')} {value:.4g} {unit}"
+    if p.sex is not None:
+        items["sex"] = f"sex {p.sex.value}"
+    if p.child_pugh is not None:
+        items["child_pugh"] = f"Child-Pugh {p.child_pugh}"
+    return items
 
 
-@functools.lru_cache(maxsize=256)
-def unit_factor(from_unit: str, target: ModelUnit, where: str) -> float:
-    """Model units per one ``from_unit`` (conversions are linear; pint runs once per pair)."""
-    return to_model_units(parse_quantity(f"1 {from_unit}"), target, where=where)
+def binding_uses(b: Binding) -> tuple[str, ...]:
+    """The profile items binding ``b`` reads (a gene symbol, covariate inputs, child_pugh)."""
+    if b.section == "genes":
+        return (b.name,)
+    if b.section == "covariates":
+        return COVARIATE_REGISTRY[b.name].needs
+    return ("child_pugh",)
 
 
-@functools.lru_cache(maxsize=256)
-def reference_value(text: str, unit: str) -> float:
-    """A reference quantity (e.g. "70 kg") as a number in ``unit``."""
-    return float(parse_quantity(text).to(unit).magnitude)
-
-
-def _covariate_value(b: Binding, value: float, why: str, unit: ModelUnit) -> tuple[float, str]:
-    if b.law is Law.VALUE:
-        target = unit if unit.declared else ModelUnit(b.unit or "", f"1 {b.unit}")
-        return value * unit_factor(COVARIATES[b.name], target, b.key), why
-    if b.law is Law.ALLOMETRIC:
-        assert b.exponent is not None
-        ref = reference_value(b.reference or "70 kg", COVARIATES[b.name])
-        f = allometric_factor(value, reference_kg=ref, exponent=b.exponent)
-        return f, f"{why} → ({value:.4g}/{ref:g})^{b.exponent:g} = {f:.4g}"
-    assert b.reference is not None
-    ref = reference_value(b.reference, COVARIATES[b.name])
-    return value / ref, f"{why} → /{b.reference} = {value / ref:.4g}"
+def unused_items(items: Mapping[str, str], bindings: Bindings) -> tuple[str, ...]:
+    """The texts of ``items`` (name → text) that no binding of ``bindings`` reads."""
+    used = {u for b in bindings.bindings for u in binding_uses(b)}
+    return tuple(text for name, text in items.items() if name not in used)
 
 
 _VALIDATED: dict[int, tuple[weakref.ref[Bindings], set[str]]] = {}
@@ -208,17 +168,27 @@ def _validate_once(bindings: Bindings, model: Model) -> None:
 
 
 def personalize(model: Model, profile: TwinProfile, bindings: Bindings) -> ParameterSet:
-    """The parameter changes that make ``model`` into ``profile``'s twin, with reasons."""
+    """The parameter changes that make ``model`` into ``profile``'s twin, with reasons.
+
+    A binding that keeps the model's value (the profile lacks what it needs) is listed in
+    ``kept`` with the reason; a profile item no binding reads in ``unused``."""
     _validate_once(bindings, model)
     values = {e.sid: e.value for e in model.elements if e.kind in ("parameter", "compartment")}
     sets: dict[str, tuple[float, str]] = {}
     scales: dict[str, list[tuple[float, str]]] = {}
     versions: dict[str, str] = {}
+    kept: list[KeptValue] = []
 
     for b in bindings.bindings:
         unit = model.units.get(b.parameter, ModelUnit.undeclared())
         result = _one(b, profile, unit, versions)
-        if result is None:
+        if isinstance(result, str):
+            old = values.get(b.parameter)
+            kept.append(
+                KeptValue(
+                    b.parameter, b.key, float("nan" if old is None else old), unit.text, result
+                )
+            )
             continue
         value, reason = result
         if b.apply == "set":
@@ -248,7 +218,8 @@ def personalize(model: Model, profile: TwinProfile, bindings: Bindings) -> Param
             new *= factor
         unit_text = model.units.get(sid, ModelUnit.undeclared()).text
         changes.append(ParameterChange(sid, float(old), float(new), unit_text, "; ".join(reasons)))
-    return ParameterSet(tuple(changes), twin_id=profile.id, versions=versions)
+    unused = unused_items(profile_items(profile), bindings)
+    return ParameterSet(tuple(changes), profile.id, versions, tuple(kept), unused)
 
 
 def _one(
@@ -256,32 +227,40 @@ def _one(
     profile: TwinProfile,
     unit: ModelUnit,
     versions: dict[str, str],
-) -> tuple[float, str] | None:
-    def missing(what: str) -> None:
+) -> tuple[float, str] | str:
+    """(value, reason) of one binding, or the reason it keeps the model's value."""
+
+    def missing(what: str) -> str:
         if b.on_missing == "error":
             raise ProfileError(
                 f"profile '{profile.id}' gives no {what}",
                 where=profile.source,
                 hint=f"{b.key} needs it",
             )
+        return f"the profile gives no {what}; the model's value is kept"
 
     if b.section == "genes":
         call = profile.genes.get(b.name)
         if call is None:
-            missing(f"genotype or phenotype for {b.name}")
-            return None
+            return missing(f"genotype or phenotype for {b.name}")
         versions[b.name] = call.table_version
         factor, why = gene_factor(b, call)
         return factor, f"{call.reason()} → {why}"
     if b.section == "covariates":
-        found = _covariate(b.name, profile)
+        covariate = COVARIATE_REGISTRY[b.name]
+        inputs = profile_inputs(profile)
+        found = covariate.value(inputs)
         if found is None:
-            missing(b.name)
-            return None
-        return _covariate_value(b, *found, unit)
+            lacks = covariate.missing(inputs)
+            return missing(
+                f"{' or '.join(lacks).replace('_', ' ')} (the {b.name} needs "
+                f"{', '.join(covariate.needs).replace('_', ' ')})"
+            )
+        law = covariate_law(b, unit)
+        return law.value(found[0]), law.reason(*found)
     # conditions: child_pugh
     if profile.child_pugh is None:
-        return None
+        return missing("Child-Pugh class")
     scaling = child_pugh_scaling(profile.child_pugh)
     factor = _child_pugh_factor(scaling, str(b.factor), b)
     return factor, f"Child-Pugh {profile.child_pugh} → {b.factor} × {factor:.4g}"

@@ -37,7 +37,6 @@ personalization::
 from __future__ import annotations
 
 import difflib
-import enum
 import math
 import tomllib
 from collections.abc import Mapping
@@ -45,8 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sbmltwin.errors import BindingError, UnitError, check_keys
+from sbmltwin.errors import BindingError, GenotypeError, UnitError, check_keys
 from sbmltwin.model import Model
+from sbmltwin.personalize.laws import COVARIATE_REGISTRY, LAWS, Law
+from sbmltwin.pgx import canonical_gene
 from sbmltwin.units import ModelUnit, parse_quantity
 
 __all__ = [
@@ -64,42 +65,11 @@ __all__ = [
 SCHEMA_VERSION = 1
 
 
-class Law(enum.Enum):
-    """How a profile value becomes a parameter value (see the README's table)."""
-
-    ACTIVITY_SCORE_LINEAR = "activity_score_linear"
-    ACTIVITY_SCORE_POWER = "activity_score_power"
-    PHENOTYPE_TABLE = "phenotype_table"
-    ALLOMETRIC = "allometric"
-    VALUE = "value"
-    RATIO = "ratio"
-    CHILD_PUGH = "child_pugh"
-
-
-_GENE_LAWS = {Law.ACTIVITY_SCORE_LINEAR, Law.ACTIVITY_SCORE_POWER, Law.PHENOTYPE_TABLE}
-_COVARIATE_LAWS = {Law.ALLOMETRIC, Law.VALUE, Law.RATIO}
-_FACTOR_DEFAULT_APPLY = {
-    Law.ACTIVITY_SCORE_LINEAR: "set",
-    Law.ACTIVITY_SCORE_POWER: "set",
-    Law.PHENOTYPE_TABLE: "set",
-    Law.ALLOMETRIC: "scale",
-    Law.RATIO: "scale",
-    Law.CHILD_PUGH: "set",
-    Law.VALUE: "set",
-}
+_GENE_LAWS = {law for law, info in LAWS.items() if info.section == "genes"}
+_COVARIATE_LAWS = {law for law, info in LAWS.items() if info.section == "covariates"}
 
 #: covariates a binding can name, with the unit their value is computed in
-COVARIATES: dict[str, str] = {
-    "weight": "kg",
-    "height": "cm",
-    "age": "year",
-    "bsa": "m**2",
-    "bmi": "kg/m**2",
-    "lean_body_weight": "kg",
-    "egfr": "mL/min",  # CKD-EPI 2021, per 1.73 m² of body surface
-    "egfr_absolute": "mL/min",  # de-indexed with the twin's own BSA
-    "crcl": "mL/min",  # Cockcroft–Gault
-}
+COVARIATES: dict[str, str] = {name: c.unit for name, c in COVARIATE_REGISTRY.items()}
 _CONDITIONS = {"child_pugh"}
 _ENTRY_KEYS = {
     "parameter",
@@ -215,9 +185,20 @@ def parse_bindings(
         table = data.get(section, {})
         if not isinstance(table, Mapping):
             raise _err(source, f"[{section}]", "must be a table")
+        spelled: dict[str, str] = {}
         for name, entries in table.items():
             for entry in entries if isinstance(entries, list) else [entries]:
-                rules.append(_binding(section, str(name), entry, source))
+                rule = _binding(section, str(name), entry, source)
+                first = spelled.setdefault(rule.name, str(name))
+                if first != str(name):
+                    raise _err(
+                        source,
+                        f"[{section}.{name}]",
+                        f"{rule.name} is bound twice, as [{section}.{first}] and [{section}.{name}]",
+                        "gene names are matched without regard to case: keep one table "
+                        "(use [[...]] for several entries)",
+                    )
+                rules.append(rule)
     dosing: dict[str, DoseTarget] = {}
     for route, entry in dict(data.get("dosing", {})).items():
         key = f"[dosing.{route}]"
@@ -256,6 +237,11 @@ def _opt_str(entry: Mapping[str, Any], key: str) -> str | None:
 
 def _binding(section: str, name: str, entry: Any, source: str) -> Binding:
     key = f"[{section}.{name}]"
+    if section == "genes":
+        try:
+            name = canonical_gene(name)
+        except GenotypeError as err:
+            raise _err(source, key, err.what, err.hint) from None
     if not isinstance(entry, Mapping):
         raise _err(source, key, "must be a table with parameter and law")
     check_keys(entry, _ENTRY_KEYS, error=BindingError, where=f"{source} {key}")
@@ -291,7 +277,7 @@ def _binding(section: str, name: str, entry: Any, source: str) -> Binding:
             )
     if section == "conditions" and (name not in _CONDITIONS or law is not Law.CHILD_PUGH):
         raise _err(source, key, 'the only condition is child_pugh, with law = "child_pugh"')
-    apply = str(entry.get("apply", _FACTOR_DEFAULT_APPLY[law]))
+    apply = str(entry.get("apply", LAWS[law].apply))
     if apply not in {"set", "scale"} or (law is Law.VALUE and apply != "set"):
         raise _err(
             source,

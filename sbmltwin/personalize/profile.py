@@ -245,10 +245,24 @@ def _table(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, Any]:
 
 
 def _genes(data: Mapping[str, Any], where: str, base_dir: Path | None) -> dict[str, GeneCall]:
+    """One call per gene, keyed by its canonical symbol (any spelling: ``cyp2d6`` is CYP2D6).
+    A genotype wins over PharmCAT, which wins over a stated phenotype."""
     calls: dict[str, GeneCall] = {}
+
+    def put(table: str, seen: dict[str, str], gene: str, call: GeneCall) -> None:
+        first = seen.setdefault(call.gene, gene)
+        if first != gene:
+            raise ProfileError(
+                f"[{table}] gives {call.gene} twice, as {first!r} and {gene!r}",
+                where=where,
+                hint="gene names are matched without regard to case: keep one",
+            )
+        calls[call.gene] = call
+
     try:
+        seen: dict[str, str] = {}
         for gene, value in _table(data, "phenotype", where).items():
-            calls[gene] = call_phenotype(gene, str(value))
+            put("phenotype", seen, gene, call_phenotype(gene, str(value)))
         pharmcat = _table(data, "pharmcat", where)
         check_keys(pharmcat, _PHARMCAT_KEYS, error=ProfileError, where=f"{where} [pharmcat]")
         for key, reader in (
@@ -260,18 +274,19 @@ def _genes(data: Mapping[str, Any], where: str, base_dir: Path | None) -> dict[s
                 calls.update(
                     reader((base_dir / path) if base_dir and not path.is_absolute() else path)
                 )
+        seen = {}
         for gene, value in _table(data, "genotype", where).items():
             if isinstance(value, str):
-                calls[gene] = call_genotype(gene, value)
+                put("genotype", seen, gene, call_genotype(gene, value))
             elif isinstance(value, Mapping) and set(value) == {"activity_score"}:
                 score = value["activity_score"]
                 if isinstance(score, bool) or not isinstance(score, int | float):
                     raise ProfileError(
                         f"[genotype] {gene}: activity_score must be a number", where=where
                     )
-                calls[gene] = call_activity_score(gene, float(score))
+                put("genotype", seen, gene, call_activity_score(gene, float(score)))
             elif isinstance(value, Mapping) and set(value) == {"diplotype"}:
-                calls[gene] = call_genotype(gene, str(value["diplotype"]))
+                put("genotype", seen, gene, call_genotype(gene, str(value["diplotype"])))
             else:
                 raise ProfileError(
                     f"[genotype] {gene} = {value!r} is neither a diplotype nor {{ activity_score = … }}",

@@ -4,7 +4,14 @@ Tables: CPIC® allele function, activity values and diplotype→phenotype rules 
 ``sbmltwin/pgx/data/`` with their CPIC data version (see :func:`table_version`).
 """
 
-from .alleles import Allele, Diplotype, known_alleles, known_genes, parse_diplotype
+from .alleles import (
+    Allele,
+    Diplotype,
+    canonical_gene,
+    known_alleles,
+    known_genes,
+    parse_diplotype,
+)
 from .pharmcat import read_pharmcat_outside_call, read_pharmcat_phenotype_json
 from .phenotypes import Phenotype
 from .scores import (
@@ -24,6 +31,7 @@ __all__ = [
     "call_activity_score",
     "call_genotype",
     "call_phenotype",
+    "canonical_gene",
     "known_alleles",
     "known_genes",
     "parse_diplotype",

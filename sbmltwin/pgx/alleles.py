@@ -21,6 +21,7 @@ from ._tables import GeneTable, gene_table, gene_tables
 __all__ = [
     "Allele",
     "Diplotype",
+    "canonical_gene",
     "known_alleles",
     "known_genes",
     "parse_diplotype",
@@ -138,6 +139,16 @@ def table_for(gene: str, *, where: str | None = None) -> GeneTable:
             hint=f"nearest: {', '.join(near)}; known genes: {', '.join(known_genes())}",
         )
     return table
+
+
+def canonical_gene(gene: str, *, where: str | None = None) -> str:
+    """The HGNC symbol sbmltwin uses for ``gene`` (any case, surrounding blanks ignored):
+    ``"cyp2d6"`` → ``"CYP2D6"``. An unknown gene is a GenotypeError naming the nearest ones.
+
+    >>> canonical_gene(" cyp2c19 ")
+    'CYP2C19'
+    """
+    return table_for(gene, where=where).gene
 
 
 def core_allele(table: GeneTable, name: str) -> str:

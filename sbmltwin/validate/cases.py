@@ -20,16 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sbmltwin.engine import (
-    CompileSettings,
-    IntegratorSettings,
-    compile_model,
-    parse_regimen,
-    simulate,
-)
+from sbmltwin.engine import IntegratorSettings, RunSetup, parse_regimen, prepare_setup
 from sbmltwin.errors import UnitError, ValidationDataError, check_keys
-from sbmltwin.model import Model, load_model, require_simulatable
-from sbmltwin.personalize import Bindings, load_bindings, parse_profile, personalize
+from sbmltwin.model import load_model, require_simulatable
+from sbmltwin.personalize import load_bindings, parse_profile
 from sbmltwin.pk import auc_trapezoid
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 from sbmltwin.validate.metrics import fold_error, guest_limits, summary
@@ -287,13 +281,13 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
     require_simulatable(model)
     bindings = load_bindings(case.bindings_path or "")
     observed = _read_observed(case)
-    compiled = compile_model(model, CompileSettings())
     tunit = model.time_unit
     end = to_model_units(parse_quantity(case.end), tunit, where=f"{case.path} [regimen] end")
     hours = to_model_units(parse_quantity("1 h"), tunit)
     points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
-    regimen = parse_regimen(case.doses, where=f"{case.path} [regimen]")
-    mw = bindings.dose_molecular_weight()
+    where = f"{case.path} [regimen]"
+    regimen = parse_regimen(case.doses, where=where)
+    setup = prepare_setup(model, regimen, bindings=bindings, where=where)
     selections = sorted({o.id for o in case.outputs.values()})
 
     groups: list[dict[str, Any]] = []
@@ -310,18 +304,10 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
                 {"id": f"{case.id}:{gname}", **profile_data},
                 source=f"{case.path} [groups.{gname}]",
             )
-            pset = personalize(model, profile, bindings)
-            result = simulate(
-                compiled,
-                pset.as_dict(),
-                regimen,
-                end=end,
-                points=points,
-                outputs=selections,
-                integrator=INTEGRATOR,
-                default_target=bindings.dose_targets(),
-                molecular_weight=mw,
-            )
+            run = setup.run(profile)
+            assert run.pset is not None
+            pset = run.pset
+            result = run.simulate(end=end, points=points, outputs=selections, integrator=INTEGRATOR)
             units = result.units
             part = result.frame[["time", *selections]]
             if frame is None:
@@ -460,42 +446,27 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
         "model_sha256": model.sha256,
     }
     if sensitivity and case.groups:
-        result_dict["sensitivity"] = _sensitivity(
-            model, bindings, case, compiled, end, points, regimen, mw
-        )
+        result_dict["sensitivity"] = _sensitivity(setup, case, end, points)
     return result_dict
 
 
 def _sensitivity(
-    model: Model,
-    bindings: Bindings,
-    case: ValidationCase,
-    compiled: Any,
-    end: float,
-    points: int,
-    regimen: Any,
-    mw: str | None,
+    setup: RunSetup, case: ValidationCase, end: float, points: int
 ) -> list[dict[str, float | str]]:
     """Normalized local sensitivities (ΔX/X)/(Δp/p), +1 % steps, of AUC and Cmax of the first
     output for the first group, for every non-zero constant parameter, in model order (the
     report shows the largest: :func:`sbmltwin.report.plots.top_sensitivities`)."""
+    model = setup.base
     gname = next(iter(case.groups))
     profile = parse_profile({"id": gname, **case.group_profiles(gname)[0][0]})
-    base = personalize(model, profile, bindings).as_dict()
+    run = setup.run(profile)
+    base = dict(run.params)
     out_id = next(iter(case.outputs.values())).id
     computed = {e.sid for e in model.elements if e.computed_by}
 
     def exposure(params: Mapping[str, float]) -> tuple[float, float]:
-        res = simulate(
-            compiled,
-            params,
-            regimen,
-            end=end,
-            points=points,
-            outputs=[out_id],
-            integrator=INTEGRATOR,
-            default_target=bindings.dose_targets(),
-            molecular_weight=mw,
+        res = run.simulate(
+            end=end, points=points, outputs=[out_id], integrator=INTEGRATOR, params=params
         )
         y = res.frame[out_id].to_numpy()
         return auc_trapezoid(res.frame["time"].to_numpy(), y), float(y.max())

@@ -23,7 +23,7 @@ from typing import Any
 
 from sbmltwin.cohort.sampling import allele_frequencies, populations
 from sbmltwin.errors import GenotypeError, ValidationDataError, check_keys
-from sbmltwin.pgx import Phenotype, call_genotype
+from sbmltwin.pgx import Phenotype, call_genotype, canonical_gene
 
 __all__ = ["Component", "Mixture", "mixture_components", "parse_mixture"]
 
@@ -79,8 +79,8 @@ def parse_mixture(data: Any, where: str) -> Mixture:
             raise ValidationDataError(
                 f"unknown phenotype {text!r} in exclude_phenotypes", where=where
             ) from err
-    mix = Mixture(str(data["gene"]).upper(), population, tuple(excluded))
     try:
+        mix = Mixture(canonical_gene(str(data["gene"])), population, tuple(excluded))
         mixture_components(mix)
     except GenotypeError as err:
         raise ValidationDataError(err.what, where=where, hint=err.hint) from None
