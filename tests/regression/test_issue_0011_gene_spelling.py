@@ -136,9 +136,7 @@ def test_population_and_binding_spellings_give_identical_cohort_tables(tmp_path:
                 "dosing": {"oral": {"target": "A_gut"}},
             }
         )
-        spec = parse_population(
-            {"population": "European", "genes": [gene]}
-        )
+        spec = parse_population({"population": "European", "genes": [gene]})
         out = tmp_path / f"{gene}.parquet"
         run_cohort(
             model,
