@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "BindingError",
+    "CompoundError",
     "DosingError",
     "GenotypeError",
     "InputSafetyError",
@@ -138,6 +139,11 @@ class BindingError(SbmlTwinError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return SbmlTwinError.__str__(self)
+
+
+class CompoundError(SbmlTwinError, ValueError):
+    """A compound file (``sbmltwin build``) with an unknown key, a number without a source, or
+    a value the builder cannot use."""
 
 
 class ValidationDataError(SbmlTwinError, ValueError):

@@ -7,11 +7,18 @@ Commands live in one module per stage; importing them registers them on :data:`c
 
 from __future__ import annotations
 
-from sbmltwin.cli import cohort_cmds, model_cmds, qualify_cmds, twin_cmds, validate_cmds
+from sbmltwin.cli import (
+    build_cmds,
+    cohort_cmds,
+    model_cmds,
+    qualify_cmds,
+    twin_cmds,
+    validate_cmds,
+)
 from sbmltwin.cli._base import cli
 
 __all__ = ["cli", "main"]
-_COMMANDS = (model_cmds, twin_cmds, qualify_cmds, validate_cmds, cohort_cmds)
+_COMMANDS = (model_cmds, build_cmds, twin_cmds, qualify_cmds, validate_cmds, cohort_cmds)
 
 
 def main() -> None:

@@ -131,6 +131,13 @@ COVARIATE_REGISTRY: dict[str, Covariate] = {
             "height", "cm", (_H,), lambda w, h, s, a, c: h, lambda v, *_: f"height {v:.4g} cm"
         ),
         Covariate("age", "year", (_AGE,), lambda w, h, s, a, c: a, lambda v, *_: f"age {v:.4g} y"),
+        Covariate(  # 1 for a female twin, 0 for a male one (sex-specific references, e.g. ICRP 89)
+            "female",
+            "dimensionless",
+            (_SEX,),
+            lambda w, h, s, a, c: 1.0 if s is Sex.FEMALE else 0.0,
+            lambda v, w, h, s, *_: f"sex {s.value} → female = {v:g}",
+        ),
         Covariate(
             "bsa",
             "m**2",

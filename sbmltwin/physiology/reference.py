@@ -45,6 +45,8 @@ __all__ = [
     "SCALED_ORGAN_UNITS",
     "TISSUES",
     "ReferenceIndividual",
+    "ScalingTerm",
+    "organ_scaling_terms",
     "reference_individual",
     "scaled_organs",
 ]
@@ -169,19 +171,59 @@ def reference_individual(sex: Sex) -> ReferenceIndividual:
     return replace(ref, volumes_l=dict(ref.volumes_l), flow_fractions=dict(ref.flow_fractions))
 
 
+@dataclass(frozen=True, slots=True)
+class ScalingTerm:
+    """One organ quantity as ``reference_value · (W / reference_weight_kg) ** exponent``.
+
+    The single statement of the organ scaling law: :func:`scaled_organs` evaluates it in Python
+    and :mod:`sbmltwin.build` writes the same terms into SBML initial assignments. Flows are
+    ``fraction · Q_cardiac_output``; ``fraction_of`` names the quantity they are a fraction of.
+    """
+
+    key: str
+    unit: str
+    reference_value: float
+    reference_weight_kg: float
+    exponent: float
+    fraction_of: str | None = None
+
+
+def organ_scaling_terms(sex: Sex) -> dict[str, ScalingTerm]:
+    """The scaling law of every key of :func:`scaled_organs` for the ICRP 89 reference of ``sex``.
+
+    Volumes: V_ref · (W/W_ref)^1; cardiac output: CO_ref · (W/W_ref)^0.75; each flow: its ICRP
+    fraction of cardiac output (Anderson & Holford 2008, PMID 17914927; ICRP 89).
+    """
+    ref = reference_individual(sex)
+    w = ref.body_weight_kg
+    terms = {
+        f"V_{t}": ScalingTerm(f"V_{t}", "L", ref.volumes_l[t], w, ALLOMETRIC_EXPONENT_VOLUME)
+        for t in TISSUES
+    }
+    terms["Q_cardiac_output"] = ScalingTerm(
+        "Q_cardiac_output", "L/h", ref.cardiac_output_l_per_h, w, ALLOMETRIC_EXPONENT_CLEARANCE
+    )
+    for t in FLOW_TISSUES:
+        terms[f"Q_{t}"] = ScalingTerm(
+            f"Q_{t}", "L/h", ref.flow_fractions[t], w, 0.0, fraction_of="Q_cardiac_output"
+        )
+    return terms
+
+
 def scaled_organs(cov: Covariates) -> dict[str, float]:
     """Organ volumes and blood flows of the ICRP 89 reference of ``cov.sex`` scaled to ``cov``.
 
     Keys: ``V_<tissue>`` (L) for each of :data:`TISSUES`, ``Q_<tissue>`` (L/h) for each of
     :data:`FLOW_TISSUES` and ``Q_cardiac_output`` (L/h); :data:`SCALED_ORGAN_UNITS` lists them.
 
-    Method: theory-based allometry around the same-sex reference (Anderson BJ, Holford NHG.
-    Mechanism-based concepts of size and maturity in pharmacokinetics. Annu Rev Pharmacol
-    Toxicol 2008;48:303-32, doi:10.1146/annurev.pharmtox.48.113006.094708, PMID 17914927):
-    every volume scales with (W / W_ref)^1; cardiac output, a physiological rate, scales with
-    (W / W_ref)^0.75, and each tissue keeps its ICRP fraction of cardiac output. This ignores
-    body composition: in obesity adipose grows more than organs, so organ volumes are
-    overestimated. Adults only (the references are adult; children differ in proportions).
+    Method (:func:`organ_scaling_terms`): theory-based allometry around the same-sex reference
+    (Anderson BJ, Holford NHG. Mechanism-based concepts of size and maturity in
+    pharmacokinetics. Annu Rev Pharmacol Toxicol 2008;48:303-32,
+    doi:10.1146/annurev.pharmtox.48.113006.094708, PMID 17914927): every volume scales with
+    (W / W_ref)^1; cardiac output, a physiological rate, scales with (W / W_ref)^0.75, and each
+    tissue keeps its ICRP fraction of cardiac output. This ignores body composition: in obesity
+    adipose grows more than organs, so organ volumes are overestimated. Height and age do not
+    enter. Adults only (the references are adult; children differ in proportions).
     """
     if not isinstance(cov, Covariates):
         raise ProfileError(f"expected Covariates, got {type(cov).__name__}")
@@ -191,15 +233,10 @@ def scaled_organs(cov: Covariates) -> dict[str, float]:
             where="covariates",
             hint="paediatric organ scaling is not implemented",
         )
-    ref = reference_individual(cov.sex)
-    volume_factor = allometric_factor(
-        cov.weight_kg, reference_kg=ref.body_weight_kg, exponent=ALLOMETRIC_EXPONENT_VOLUME
-    )
-    flow_factor = allometric_factor(
-        cov.weight_kg, reference_kg=ref.body_weight_kg, exponent=ALLOMETRIC_EXPONENT_CLEARANCE
-    )
-    cardiac_output = ref.cardiac_output_l_per_h * flow_factor
-    out = {f"V_{t}": ref.volumes_l[t] * volume_factor for t in TISSUES}
-    out["Q_cardiac_output"] = cardiac_output
-    out.update({f"Q_{t}": ref.flow_fractions[t] * cardiac_output for t in FLOW_TISSUES})
+    out: dict[str, float] = {}
+    for key, term in organ_scaling_terms(cov.sex).items():
+        value = term.reference_value * allometric_factor(
+            cov.weight_kg, reference_kg=term.reference_weight_kg, exponent=term.exponent
+        )
+        out[key] = value * out[term.fraction_of] if term.fraction_of else value
     return out

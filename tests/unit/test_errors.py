@@ -20,6 +20,7 @@ ERROR_CLASSES = [
     E.GenotypeError,
     E.ProfileError,
     E.BindingError,
+    E.CompoundError,
     E.ValidationDataError,
 ]
 

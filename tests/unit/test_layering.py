@@ -20,6 +20,7 @@ RANK = {
     "physiology": 2,
     "personalize": 3,
     "engine": 4,
+    "build": 4,  # model, physiology; a stage beside engine (neither imports the other)
     "pk": 5,
     "cohort": 6,
     "validate": 7,
