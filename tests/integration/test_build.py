@@ -1,0 +1,302 @@
+"""``sbmltwin build``: analytic checks on a built whole-body PBPK model.
+
+The references are computed by hand from tests/data/build/base.toml and ICRP 89 numbers (cardiac
+output 6.5 L/min, liver 25.5 % and kidney 19 % of it, Table 2.40; GFR 120 mL/min), not by the
+builder: well-stirred hepatic and renal blood clearance, mass balance, and Vss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sbmltwin.build import build_model, load_compound, parse_compound
+from sbmltwin.cli import cli
+from sbmltwin.engine import IntegratorSettings, compile_model, simulate
+from sbmltwin.engine.compile import _CACHE
+from sbmltwin.engine.dosing import add_infusion_inputs, parse_regimen
+from sbmltwin.errors import CompoundError, Severity
+from sbmltwin.model import check_model
+from sbmltwin.personalize import load_bindings, parse_profile, personalize
+from sbmltwin.physiology import Covariates, Sex, reference_individual, scaled_organs
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "build" / "base.toml"
+TIGHT = IntegratorSettings(relative_tolerance=1e-10, absolute_tolerance=1e-14)
+Q_CO = 6.5 * 60.0  # L/h, ICRP 89 reference male
+Q_H, Q_K, GFR = 0.255 * Q_CO, 0.19 * Q_CO, 120.0 * 60.0 / 1000.0
+FU, BP = 0.5, 1.2  # base.toml
+TISSUE_NAMES = {
+    "lun": "lung",
+    "adi": "adipose",
+    "bon": "bone",
+    "bra": "brain",
+    "hea": "heart",
+    "kid": "kidney",
+    "mus": "muscle",
+    "ski": "skin",
+    "gut": "gut",
+    "spl": "spleen",
+    "pan": "pancreas",
+    "liv": "liver",
+    "res": "rest",
+}
+
+
+def _well_stirred(q: float, k: float) -> float:
+    return q * k / (q + k)
+
+
+def _total_blood_clearance(clint: float, *, f_reabs: float = 0.5, secretion: float = 5.0) -> float:
+    hepatic = _well_stirred(Q_H, FU / BP * clint)
+    renal = _well_stirred(Q_K, (GFR * FU * (1.0 - f_reabs) + secretion * FU) / BP)
+    return hepatic + renal
+
+
+@pytest.fixture(scope="module")
+def built():  # type: ignore[no-untyped-def]
+    return build_model(load_compound(DATA))
+
+
+@pytest.fixture(scope="module")
+def compiled(built):  # type: ignore[no-untyped-def]
+    return compile_model(built.model)
+
+
+def _amount_ids(model) -> list[str]:  # type: ignore[no-untyped-def]
+    return [e.sid for e in model.elements if e.kind == "species"]
+
+
+def test_built_model_is_l3v2_with_units_sbo_and_sources(built) -> None:  # type: ignore[no-untyped-def]
+    issues = check_model(built.model)
+    assert [i for i in issues if i.severity is not Severity.INFO] == []
+    doc = built.model.document()
+    assert (doc.getLevel(), doc.getVersion()) == (3, 2)
+    m = doc.getModel()
+    assert m.getSubstanceUnits() and m.getTimeUnits() and m.getVolumeUnits()
+    fu = m.getParameter("fu")
+    assert fu.getSBOTermID() == "SBO:0000002" and "test value" in fu.getNotesString()
+    assert "Rodgers" in m.getParameter("Kp_liv").getNotesString()
+    assert all(m.getSpecies(i).isSetSBOTerm() for i in range(m.getNumSpecies()))
+    assert all(m.getReaction(i).isSetSBOTerm() for i in range(m.getNumReactions()))
+    assert "| `[physchem] fu` | `fu` | 0.5 | – | test value |" in built.readme
+
+
+def test_iv_bolus_mass_balance(built, compiled) -> None:  # type: ignore[no-untyped-def]
+    # body + eliminated + formed metabolites = dose (amounts in µmol); BDF keeps linear
+    # invariants up to round-off, so 1e-8 relative is the issue's bound, not a tuned one.
+    ids = _amount_ids(built.model)
+    result = simulate(
+        compiled,
+        {},
+        parse_regimen("100 umol iv into C_ven_tst"),
+        end=96.0,
+        points=25,
+        outputs=ids,
+        integrator=TIGHT,
+    )
+    total = result.frame[ids].sum(axis=1).to_numpy()
+    assert np.max(np.abs(total - 100.0)) / 100.0 < 1e-8
+    assert result.frame["C_m2"].iloc[-1] > 0 and result.frame["A_urine_m2"].iloc[-1] > 0
+
+
+def test_oral_mass_balance_through_gut_wall(built, compiled) -> None:  # type: ignore[no-untyped-def]
+    ids = _amount_ids(built.model)
+    result = simulate(
+        compiled,
+        {},
+        parse_regimen("50 umol oral into A_lumen"),
+        end=48.0,
+        points=13,
+        outputs=ids,
+        integrator=TIGHT,
+    )
+    total = result.frame[ids].sum(axis=1).to_numpy()
+    assert np.max(np.abs(total - 50.0)) / 50.0 < 1e-8
+    # fraction absorbed 0.9, gut wall escapes 0.8: feces 5 µmol, gut wall 0.9·0.2·50 = 9 µmol
+    last = result.frame.iloc[-1]
+    assert last["A_feces"] == pytest.approx(5.0, rel=1e-6)
+    assert last["A_gutwall_tst"] == pytest.approx(9.0, rel=1e-6)
+
+
+def test_steady_state_under_constant_infusion_is_r0_over_cl(built) -> None:  # type: ignore[no-untyped-def]
+    model = add_infusion_inputs(built.model, ["C_ven_tst"])
+    compiled = compile_model(model)
+    r0 = 10.0  # µmol/h
+    result = simulate(
+        compiled,
+        {},
+        parse_regimen("20000 umol infusion into C_ven_tst over 2000 h"),
+        end=1500.0,
+        points=4,
+        outputs=["[C_art_tst]"],
+        integrator=TIGHT,
+    )
+    expected = r0 / _total_blood_clearance(20.0 + 15.0)
+    assert result.frame["[C_art_tst]"].iloc[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_steady_state_with_permeability_limited_liver_uptake() -> None:
+    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    data["liver"] = {
+        "model": "permeability",
+        "uptake": {
+            "active": {"value": 30.0, "unit": "L/h", "source": "test value"},
+            "passive": {"value": 10.0, "unit": "L/h", "source": "test value"},
+            "transporter": "SLCO1B1",
+        },
+    }
+    data["genes"]["SLCO1B1"] = {
+        "law": "phenotype_table",
+        "factors": {"value": {"PF": 0.3, "DF": 0.6, "NF": 1.0, "IF": 1.0}, "source": "test"},
+    }
+    compound = parse_compound(data, source="perm.toml")
+    built = build_model(compound)
+    assert [i for i in check_model(built.model) if i.severity is not Severity.INFO] == []
+    compiled = compile_model(add_infusion_inputs(built.model, ["C_ven_tst"]))
+    result = simulate(
+        compiled,
+        {"f_slco1b1": 0.5},
+        parse_regimen("20000 umol infusion into C_ven_tst over 2000 h"),
+        end=1500.0,
+        points=4,
+        outputs=["[C_art_tst]"],
+        integrator=TIGHT,
+    )
+    # extended clearance: CLint,all = (f·CL_act + PS) · CLint / (PS + CLint)
+    clint_all = (0.5 * 30.0 + 10.0) * 35.0 / (10.0 + 35.0)
+    expected = 10.0 / _total_blood_clearance(clint_all)
+    assert result.frame["[C_art_tst]"].iloc[-1] == pytest.approx(expected, rel=1e-6)
+
+
+def test_vss_from_the_curve_matches_the_partition_coefficients(built, compiled) -> None:  # type: ignore[no-untyped-def]
+    # CL·AUMC/AUC equals V_blood + Σ V_t·Kp_t/B:P when the eliminating organs extract little
+    # (at extraction E an eliminating organ holds (1 − E) of its Kp share, so the pathways are
+    # slowed: E_H 2.8 %, E_R 2.0 %). Kp from sbmltwin.physiology.rodgers_rowland (tested
+    # against published values), volumes from the ICRP 89 reference male.
+    params = {"f_cyp2d6": 0.2, "f_cyp3a4": 0.2, "CLsec": 0.0}
+    result = simulate(
+        compiled,
+        params,
+        parse_regimen("100 umol iv into C_ven_tst"),
+        end=1000.0,
+        points=40001,
+        outputs=["[C_art_tst]"],
+        integrator=TIGHT,
+    )
+    t = result.frame["time"].to_numpy()
+    c = result.frame["[C_art_tst]"].to_numpy()
+    auc, aumc = np.trapezoid(c, t), np.trapezoid(c * t, t)
+    cl = _total_blood_clearance(0.2 * 35.0, secretion=0.0)
+    assert auc == pytest.approx(100.0 / cl, rel=5e-3)  # trapezoid error at the bolus spike
+    ref = reference_individual(Sex.MALE).volumes_l
+    vss = ref["arterial_blood"] + ref["venous_blood"]
+    vss += sum(ref[name] * built.kp[sid] / BP for sid, name in TISSUE_NAMES.items())
+    assert cl * aumc / auc == pytest.approx(vss, rel=0.01)
+
+
+def test_twin_changes_volumes_and_flows_without_recompiling(built, compiled, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bindings_path = tmp_path / "twin.toml"
+    bindings_path.write_text(built.bindings, encoding="utf-8")
+    bindings = load_bindings(bindings_path)
+    cached = len(_CACHE)
+    roadrunner = compiled.roadrunner
+    for sex, weight in (("female", 58.0), ("male", 95.0)):
+        profile = parse_profile(
+            {"id": sex, "sex": sex, "age": "40 year", "weight": f"{weight} kg", "height": "170 cm"}
+        )
+        pset = personalize(built.model, profile, bindings)
+        result = simulate(
+            compiled, pset.as_dict(), (), end=1.0, points=2, outputs=["adi", "liv", "Q_kid", "Q_CO"]
+        )
+        expected = scaled_organs(Covariates(Sex.parse(sex), 40.0, weight, 170.0))
+        row = result.frame.iloc[0]
+        assert row["adi"] == pytest.approx(expected["V_adipose"], rel=1e-12)
+        assert row["liv"] == pytest.approx(expected["V_liver"], rel=1e-12)
+        assert row["Q_kid"] == pytest.approx(expected["Q_kidney"], rel=1e-12)
+        assert row["Q_CO"] == pytest.approx(expected["Q_cardiac_output"], rel=1e-12)
+    assert len(_CACHE) == cached and compiled.roadrunner is roadrunner  # nothing recompiled
+
+
+def test_genes_renal_function_and_child_pugh_reach_the_model(built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "twin.toml"
+    path.write_text(built.bindings, encoding="utf-8")
+    profile = parse_profile(
+        {
+            "id": "p",
+            "sex": "male",
+            "age": "60 year",
+            "weight": "73 kg",
+            "height": "176 cm",
+            "genotype": {"CYP2D6": "*1/*4"},
+            "labs": {"serum_creatinine": "2.0 mg/dL"},
+            "conditions": {"child_pugh": "B"},
+        }
+    )
+    changes = personalize(built.model, profile, load_bindings(path)).as_dict()
+    assert changes["female"] == 0.0
+    assert 0.0 < changes["f_renal"] < 0.5  # CKD-EPI 2021 at 2.0 mg/dL, 60 y: about 36 / 120
+    assert changes["f_cyp2d6"] < 0.5 and changes["f_cyp3a4"] < 1.0  # AS 1 × Child-Pugh B
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: d["physchem"].update(fu=0.5), "[physchem] fu"),
+        (lambda d: d["physchem"]["fu"].pop("source"), "[physchem] fu"),
+        (lambda d: d["physchem"].update(logp_typo={"value": 1.0, "source": "x"}), "logp_typo"),
+        (lambda d: d["absorption"]["ka"].update(unit="L"), "[absorption] ka"),
+        (lambda d: d["clearance"][0].update(metabolite="nope"), "nope"),
+    ],
+)
+def test_compound_errors_name_the_key(edit, message: str) -> None:  # type: ignore[no-untyped-def]
+    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    edit(data)
+    with pytest.raises(CompoundError) as err:
+        parse_compound(data, source="c.toml")
+    assert message in str(err.value) and "c.toml" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ('fu = { value = 0.5, source = "test value" }', "fu = 0.5", "fu"),
+        ('bp = { value = 1.2, source = "test value" }', 'bp = { value = 1.2, source = "" }', "bp"),
+        ("[renal]", "[renal]\nglomerular = true", "glomerular"),
+    ],
+)
+def test_cli_build_exits_2_naming_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    text = DATA.read_text(encoding="utf-8")
+    assert old in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace(old, new), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", str(bad), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    assert key in result.output and "bad.toml" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_build_writes_a_model_that_checks_clean(tmp_path: Path) -> None:
+    out = tmp_path / "drug"
+    result = CliRunner().invoke(cli, ["build", str(DATA), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "check: 0 error(s), 0 warning(s)" in result.output
+    check = CliRunner().invoke(cli, ["check", str(out / "model.xml")])
+    assert check.exit_code == 0 and "0 error(s), 0 warning(s)" in check.output
+    readme = (out / "README.md").read_text(encoding="utf-8")
+    (out / "README.md").write_text("# my notes\n\n" + readme + "\nkept\n", encoding="utf-8")
+    again = CliRunner().invoke(cli, ["build", str(DATA), "-o", str(out)])
+    assert again.exit_code == 0
+    text = (out / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("# my notes") and text.rstrip().endswith("kept")
+    assert text.count("## Parameters") == 1
+
+
+def test_compound_is_a_frozen_value() -> None:
+    compound = load_compound(DATA)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        compound.id = "x"  # type: ignore[misc]
