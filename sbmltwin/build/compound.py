@@ -262,9 +262,7 @@ class _Reader:
             except UnitError as err:
                 raise CompoundError(err.what, where=where, hint=err.hint) from None
             except Exception as err:
-                raise CompoundError(
-                    f"unit {given!r} is not a unit of {unit}", where=where
-                ) from err
+                raise CompoundError(f"unit {given!r} is not a unit of {unit}", where=where) from err
         note = raw.get("note", "")
         return Cited(number, unit, source.strip(), f"[{section}] {key}", str(note))
 
@@ -368,9 +366,7 @@ def parse_compound(data: Mapping[str, Any], *, source: str = "<compound>") -> Co
         transporter = r.text(up, "liver.uptake", "transporter", required=False) or None
         uptake = Uptake(active, passive, transporter)
     elif "uptake" in liver:
-        raise CompoundError(
-            "uptake needs model = \"permeability\"", where=r.where("liver", "uptake")
-        )
+        raise CompoundError('uptake needs model = "permeability"', where=r.where("liver", "uptake"))
 
     pathways = _pathways(r, data.get("clearance", []))
     genes = _genes(r, data.get("genes", {}))
@@ -485,13 +481,16 @@ def _genes(r: _Reader, raw: Any) -> dict[str, GeneLaw]:
         if not isinstance(entry, Mapping):
             raise CompoundError("must be a table with law = …", where=r.where(section))
         check_keys(
-            entry, {"law", "exponent", "factors", "reference"}, error=CompoundError,
+            entry,
+            {"law", "exponent", "factors", "reference"},
+            error=CompoundError,
             where=r.where(section),
         )
         law = r.text(entry, section, "law", required=True)
         if law not in _GENE_LAWS:
             raise CompoundError(
-                f"unknown law {law!r}", where=r.where(section, "law"),
+                f"unknown law {law!r}",
+                where=r.where(section, "law"),
                 hint=", ".join(sorted(_GENE_LAWS)),
             )
         exponent = r.cited(entry, section, "exponent", "", required=law == "activity_score_power")

@@ -98,8 +98,22 @@ def bindings_text(compound: Compound) -> str:
 
 def _row(c: Cited, sid: str) -> str:
     unit = c.unit or "–"
-    note = f" {c.note}" if c.note else ""
-    return f"| `{c.key}` | `{sid}` | {c.value:.6g} | {unit} | {c.source}{note} |"
+    note = f" ({c.note})" if c.note else ""
+    return f"| `{c.key}` | {sid} | {c.value:.6g} | {unit} | {c.source}{note} |"
+
+
+def _used_by(key: str) -> str:
+    """Where a number that is not an SBML parameter is used."""
+    if key.endswith("molecular_weight"):
+        return "twin.toml (mass ↔ µmol)" if key.startswith("[compound]") else "outputs (mass units)"
+    if key.endswith("salt_factor"):
+        return "dose conversion (salt → free form)"
+    if key.startswith("[physchem]"):
+        return "`Kp_*` (Rodgers & Rowland)"
+    if key.startswith("[genes."):
+        gene = key.split(".", 1)[1].split("]")[0]
+        return f"twin.toml [genes.{gene}] → `f_{gene.lower()}`"
+    return "–"
 
 
 def readme_text(
@@ -111,13 +125,23 @@ def readme_text(
     ids: dict[str, str],
 ) -> str:
     """The generated README section: every cited number with its SBML id and source, and Kp."""
-    rows = [_row(c, ids.get(c.key, "–")) for c in compound.numbers()]
+    rows = [_row(c, ids.get(c.key) or _used_by(c.key)) for c in compound.numbers()]
     pka = []
     if compound.pka_acid:
-        pka.append(f"acid {', '.join(f'{v:g}' for v in compound.pka_acid.values)} ({compound.pka_acid.source})")
+        pka.append(
+            f"acid {', '.join(f'{v:g}' for v in compound.pka_acid.values)} ({compound.pka_acid.source})"
+        )
     if compound.pka_base:
-        pka.append(f"base {', '.join(f'{v:g}' for v in compound.pka_base.values)} ({compound.pka_base.source})")
-    kp_rows = " | ".join(f"{k} {v:.4g}" for k, v in kp.items())
+        pka.append(
+            f"base {', '.join(f'{v:g}' for v in compound.pka_base.values)} ({compound.pka_base.source})"
+        )
+    kp_rows = "\n".join(
+        [
+            "| " + " | ".join(kp) + " |",
+            "|" + "---|" * len(kp),
+            "| " + " | ".join(f"{v:.4g}" for v in kp.values()) + " |",
+        ]
+    )
     return "\n".join(
         [
             README_BEGIN,
@@ -160,7 +184,9 @@ def write_outputs(out_dir: Path, sbml: str, bindings: str, readme_section: str) 
         bindings_path.write_text(bindings, encoding="utf-8")
         if readme_path.exists():
             old = readme_path.read_text(encoding="utf-8")
-            pattern = re.compile(re.escape(README_BEGIN) + ".*?" + re.escape(README_END) + "\n?", re.S)
+            pattern = re.compile(
+                re.escape(README_BEGIN) + ".*?" + re.escape(README_END) + "\n?", re.S
+            )
             new = (
                 pattern.sub(lambda _m: readme_section, old)
                 if pattern.search(old)

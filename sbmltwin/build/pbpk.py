@@ -101,7 +101,9 @@ class _Writer:
         self.sbo: dict[str, int] = {}
         self.ids: dict[str, str] = {}  # compound file key → SBML id
 
-    def param(self, sid: str, value: float, unit: str, note: str, sbo: int = _SBO_PARAMETER) -> None:
+    def param(
+        self, sid: str, value: float, unit: str, note: str, sbo: int = _SBO_PARAMETER
+    ) -> None:
         self.lines.append(f"  {sid} = {value!r}; {sid} has {unit}")
         self.notes[sid] = note
         self.sbo[sid] = sbo
@@ -113,7 +115,7 @@ class _Writer:
 
     def cited(self, sid: str, c: Cited, unit: str, sbo: int = _SBO_PARAMETER) -> None:
         extra = f" ({c.note})" if c.note else ""
-        self.ids[c.key] = sid
+        self.ids[c.key] = f"`{sid}`"
         self.param(sid, c.value, unit, f"{c.key} in the compound file: {c.source}{extra}", sbo)
 
 
@@ -180,7 +182,11 @@ def build_model(compound: Compound) -> BuiltModel:
             w.param("Fg", 1.0, "dimensionless", "no gut-wall metabolism given: Fg = 1 (assumption)")
         rxn("absorption", f"A_lumen -> C_gut{s}; Fa * Fg * ka * A_lumen")
         rxn("fecal_loss", "A_lumen -> A_feces; ka * A_lumen - Fa * ka * A_lumen")
-        rxn("gut_wall_metabolism", f"A_lumen -> A_gutwall{s}; Fa * ka * A_lumen - Fa * Fg * ka * A_lumen", _SBO_BIOCHEMICAL)
+        rxn(
+            "gut_wall_metabolism",
+            f"A_lumen -> A_gutwall{s}; Fa * ka * A_lumen - Fa * Fg * ka * A_lumen",
+            _SBO_BIOCHEMICAL,
+        )
         sinks.append(f"A_gutwall{s}")
 
     permeability = compound.liver_model == "permeability"
@@ -232,7 +238,12 @@ def build_model(compound: Compound) -> BuiltModel:
         rxn("liv_out", f"C_lev{s} -> C_ven{s}; Q_liv * C_lev{s}")
     else:
         rxn("liv_out", f"C_liv{s} -> C_ven{s}; Q_liv * C_liv{s} * BP / Kp_liv")
-    w.assign("Cu_liv", f"C_liv{s} * fu / Kp_liv", "umol_per_L", "unbound liver (hepatocyte) concentration")
+    w.assign(
+        "Cu_liv",
+        f"C_liv{s} * fu / Kp_liv",
+        "umol_per_L",
+        "unbound liver (hepatocyte) concentration",
+    )
     w.lines[-1] = w.lines[-1].replace("Cu_liv = ", "Cu_liv := ")
 
     factors = {p.enzyme for p in compound.pathways if p.enzyme}
@@ -314,7 +325,9 @@ def build_model(compound: Compound) -> BuiltModel:
         if m.clearance:
             w.cited(f"CL_{m.id}", m.clearance, "L_per_h")
             target = f"C_{m.clearance_to}" if m.clearance_to else f"A_{m.id}_met"
-            rxn(f"{m.id}_clearance", f"C_{m.id} -> {target}; CL_{m.id} * C_{m.id}", _SBO_BIOCHEMICAL)
+            rxn(
+                f"{m.id}_clearance", f"C_{m.id} -> {target}; CL_{m.id} * C_{m.id}", _SBO_BIOCHEMICAL
+            )
             if not m.clearance_to:
                 sinks.append(f"A_{m.id}_met")
         if m.renal_clearance:
@@ -337,7 +350,9 @@ def build_model(compound: Compound) -> BuiltModel:
         "  compartment lumen = 1; lumen has volume  // nominal: amounts only",
         "  compartment excreta = 1; excreta has volume  // nominal: amounts only",
     ]
-    compartments += [f"  compartment {m.id}_c = V_{m.id}; {m.id}_c has volume" for m in compound.metabolites]
+    compartments += [
+        f"  compartment {m.id}_c = V_{m.id}; {m.id}_c has volume" for m in compound.metabolites
+    ]
 
     text = "\n".join(
         [
@@ -369,46 +384,131 @@ def _physiology(w: _Writer) -> None:
     """Covariates and the ICRP 89 organ scaling law as initial assignments of BW and female."""
     male, female = organ_scaling_terms(Sex.MALE), organ_scaling_terms(Sex.FEMALE)
     w.lines.append("  // ---- covariates (personalized) and ICRP 89 organ scaling ----")
-    w.param("BW", male["V_liver"].reference_weight_kg, "kg", "body weight; personalized (covariates.weight)")
-    w.param("female", 0.0, "dimensionless", "1 for a female twin, 0 for a male one; personalized (covariates.female)")
-    w.param("BW_ref_m", male["V_liver"].reference_weight_kg, "kg", f"ICRP 89 reference male, {ICRP89_CITATION}")
-    w.param("BW_ref_f", female["V_liver"].reference_weight_kg, "kg", f"ICRP 89 reference female, {ICRP89_CITATION}")
-    w.assign("BW_ref", "BW_ref_m - female * BW_ref_m + female * BW_ref_f", "kg", "reference weight of the twin's sex")
+    w.param(
+        "BW",
+        male["V_liver"].reference_weight_kg,
+        "kg",
+        "body weight; personalized (covariates.weight)",
+    )
+    w.param(
+        "female",
+        0.0,
+        "dimensionless",
+        "1 for a female twin, 0 for a male one; personalized (covariates.female)",
+    )
+    w.param(
+        "BW_ref_m",
+        male["V_liver"].reference_weight_kg,
+        "kg",
+        f"ICRP 89 reference male, {ICRP89_CITATION}",
+    )
+    w.param(
+        "BW_ref_f",
+        female["V_liver"].reference_weight_kg,
+        "kg",
+        f"ICRP 89 reference female, {ICRP89_CITATION}",
+    )
+    w.assign(
+        "BW_ref",
+        "BW_ref_m - female * BW_ref_m + female * BW_ref_f",
+        "kg",
+        "reference weight of the twin's sex",
+    )
 
     def blend(base: str) -> str:
         return f"{base}_m - female * {base}_m + female * {base}_f"
 
-    names = {"lung": "lun", "adipose": "adi", "bone": "bon", "brain": "bra", "heart": "hea", "kidney": "kid",
-             "muscle": "mus", "skin": "ski", "gut": "gut", "spleen": "spl", "pancreas": "pan", "liver": "liv",
-             "rest": "res", "arterial_blood": "art", "venous_blood": "ven", "hepatic_artery": "ha"}
-    source = "sbmltwin.physiology.organ_scaling_terms (ICRP 89 reference volumes; volumes ∝ BW^{e:g})"
+    names = {
+        "lung": "lun",
+        "adipose": "adi",
+        "bone": "bon",
+        "brain": "bra",
+        "heart": "hea",
+        "kidney": "kid",
+        "muscle": "mus",
+        "skin": "ski",
+        "gut": "gut",
+        "spleen": "spl",
+        "pancreas": "pan",
+        "liver": "liv",
+        "rest": "res",
+        "arterial_blood": "art",
+        "venous_blood": "ven",
+        "hepatic_artery": "ha",
+    }
+    source = (
+        "sbmltwin.physiology.organ_scaling_terms (ICRP 89 reference volumes; volumes ∝ BW^{e:g})"
+    )
     for key, term in male.items():
         if not key.startswith("V_"):
             continue
         sid = names[key[2:]]
-        w.param(f"Vr_{sid}_m", term.reference_value, "litre", f"{key} of the ICRP 89 reference male")
-        w.param(f"Vr_{sid}_f", female[key].reference_value, "litre", f"{key} of the ICRP 89 reference female")
-        w.assign(f"V_{sid}", f"({blend(f'Vr_{sid}')}) * (BW / BW_ref)^{term.exponent!r}", "litre",
-                 source.format(e=term.exponent))
+        w.param(
+            f"Vr_{sid}_m", term.reference_value, "litre", f"{key} of the ICRP 89 reference male"
+        )
+        w.param(
+            f"Vr_{sid}_f",
+            female[key].reference_value,
+            "litre",
+            f"{key} of the ICRP 89 reference female",
+        )
+        w.assign(
+            f"V_{sid}",
+            f"({blend(f'Vr_{sid}')}) * (BW / BW_ref)^{term.exponent!r}",
+            "litre",
+            source.format(e=term.exponent),
+        )
     co = male["Q_cardiac_output"]
-    w.param("COr_m", co.reference_value, "L_per_h", "cardiac output of the ICRP 89 reference male (Table 2.39)")
-    w.param("COr_f", female["Q_cardiac_output"].reference_value, "L_per_h",
-            "cardiac output of the ICRP 89 reference female (Table 2.39)")
-    w.assign("Q_CO", f"({blend('COr')}) * (BW / BW_ref)^{co.exponent!r}", "L_per_h",
-             f"cardiac output ∝ BW^{co.exponent:g} (sbmltwin.physiology.organ_scaling_terms)")
+    w.param(
+        "COr_m",
+        co.reference_value,
+        "L_per_h",
+        "cardiac output of the ICRP 89 reference male (Table 2.39)",
+    )
+    w.param(
+        "COr_f",
+        female["Q_cardiac_output"].reference_value,
+        "L_per_h",
+        "cardiac output of the ICRP 89 reference female (Table 2.39)",
+    )
+    w.assign(
+        "Q_CO",
+        f"({blend('COr')}) * (BW / BW_ref)^{co.exponent!r}",
+        "L_per_h",
+        f"cardiac output ∝ BW^{co.exponent:g} (sbmltwin.physiology.organ_scaling_terms)",
+    )
     for key, term in male.items():
         if not key.startswith("Q_") or key in ("Q_cardiac_output", "Q_lung", "Q_liver"):
             continue
         sid = names[key[2:]]
-        w.param(f"fq_{sid}_m", term.reference_value, "dimensionless", f"{key} fraction of cardiac output, ICRP 89 male (Table 2.40)")
-        w.param(f"fq_{sid}_f", female[key].reference_value, "dimensionless", f"{key} fraction of cardiac output, ICRP 89 female (Table 2.40)")
-        w.assign(f"Q_{sid}", f"({blend(f'fq_{sid}')}) * Q_CO", "L_per_h", f"{key}: its ICRP 89 fraction of cardiac output")
-    w.assign("Q_liv", "Q_ha + Q_gut + Q_spl + Q_pan", "L_per_h", "total hepatic (outflow) blood flow")
+        w.param(
+            f"fq_{sid}_m",
+            term.reference_value,
+            "dimensionless",
+            f"{key} fraction of cardiac output, ICRP 89 male (Table 2.40)",
+        )
+        w.param(
+            f"fq_{sid}_f",
+            female[key].reference_value,
+            "dimensionless",
+            f"{key} fraction of cardiac output, ICRP 89 female (Table 2.40)",
+        )
+        w.assign(
+            f"Q_{sid}",
+            f"({blend(f'fq_{sid}')}) * Q_CO",
+            "L_per_h",
+            f"{key}: its ICRP 89 fraction of cardiac output",
+        )
+    w.assign(
+        "Q_liv", "Q_ha + Q_gut + Q_spl + Q_pan", "L_per_h", "total hepatic (outflow) blood flow"
+    )
 
 
 def _ok(code: int, what: str) -> None:
     if code != libsbml.LIBSBML_OPERATION_SUCCESS:
-        raise CompoundError(f"libsbml could not {what}: {libsbml.OperationReturnValue_toString(code)}")
+        raise CompoundError(
+            f"libsbml could not {what}: {libsbml.OperationReturnValue_toString(code)}"
+        )
 
 
 def _finish(model: Model, compound: Compound, w: _Writer, rxn_sbo: dict[str, int]) -> str:

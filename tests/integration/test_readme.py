@@ -36,3 +36,25 @@ def test_personalization_example_runs(tmp_path: Path) -> None:
     frame = pd.read_csv(tmp_path / "twin.csv")
     assert list(frame.columns) == ["time [h]", "A_gut [mg]", "[C_plasma] [mg/l]"]
     assert (tmp_path / "twin.xml").read_text(encoding="utf-8").count("sbmltwin:twin") >= 1
+
+
+def test_compound_build_example_runs(tmp_path: Path) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Building a PBPK model from a compound file") :]
+    block = section[section.index("```bash\n") + len("```bash\n") :]
+    block = block[: block.index("```\n")]
+    runner = f"{shlex.quote(sys.executable)} -m sbmltwin "
+    script = re.sub(r"^sbmltwin ", runner, block, flags=re.MULTILINE)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "0 error(s), 0 warning(s)" in proc.stdout
+    frame = pd.read_csv(tmp_path / "examplamine" / "oral.csv")
+    assert list(frame.columns) == ["time [h]", "C_plasma_xyz [µmol/l]", "[C_m1] [µmol/l]"]
+    assert frame["C_plasma_xyz [µmol/l]"].max() > 0
