@@ -300,3 +300,62 @@ def test_compound_is_a_frozen_value() -> None:
     compound = load_compound(DATA)
     with pytest.raises(dataclasses.FrozenInstanceError):
         compound.id = "x"  # type: ignore[misc]
+
+
+def _variant(**changes: object) -> dict:  # type: ignore[type-arg]
+    data = tomllib.loads(DATA.read_text(encoding="utf-8"))
+    for section, value in changes.items():
+        data[section] = value
+    return data
+
+
+def test_michaelis_menten_pathway_keeps_mass_balance() -> None:
+    data = _variant()
+    data["clearance"][1] = {
+        "id": "b",
+        "enzyme": "CYP3A4",
+        "vmax": {"value": 50.0, "unit": "µmol/h", "source": "test value"},
+        "km": {"value": 0.5, "unit": "µmol/L", "source": "test value"},
+    }
+    built = build_model(parse_compound(data, source="mm.toml"))
+    ids = _amount_ids(built.model)
+    result = simulate(
+        compile_model(built.model),
+        {},
+        parse_regimen("500 umol iv into C_ven_tst"),
+        end=48.0,
+        points=7,
+        outputs=[*ids, "Vmax_b", "Km_b"],
+        integrator=TIGHT,
+    )
+    total = result.frame[ids].sum(axis=1).to_numpy()
+    assert np.max(np.abs(total - 500.0)) / 500.0 < 1e-8
+    assert result.frame["A_b_tst"].iloc[-1] > 0
+
+
+@pytest.mark.parametrize(
+    ("physchem", "paper"),
+    [
+        ({"pka_acid": {"value": [4.5], "source": "t"}}, "2006"),  # acid
+        ({}, "2006"),  # neutral
+        ({"pka_base": {"value": [5.0], "source": "t"}}, "2006"),  # very weak base
+        (
+            {
+                "pka_acid": {"value": [3.0], "source": "t"},
+                "pka_base": {"value": [9.0], "source": "t"},
+            },
+            "2005",
+        ),
+    ],
+)
+def test_every_class_builds_clean(physchem: dict, paper: str) -> None:  # type: ignore[type-arg]
+    data = _variant()
+    data["physchem"] = {
+        "log_p": {"value": 1.5, "source": "t"},
+        "fu": {"value": 0.3, "source": "t"},
+        "bp": {"value": 0.8, "source": "t"},
+        **physchem,
+    }
+    built = build_model(parse_compound(data, source="cls.toml"))
+    assert [i for i in check_model(built.model) if i.severity is not Severity.INFO] == []
+    assert paper in built.model.document().getModel().getParameter("Kp_mus").getNotesString()
