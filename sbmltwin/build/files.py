@@ -154,7 +154,8 @@ def readme_text(
             f"pKa: {'; '.join(pka) or 'none (neutral)'}.",
             "",
             f"**Kp** (tissue:plasma), {method}, {citation}; log P {compound.log_p.value:g}, "
-            f"fu {compound.fu.value:g}, B:P {compound.bp.value:g}, hematocrit {hematocrit:g}; rat "
+            f"fu {compound.fu.value:g}, B:P {compound.bp.value:g}, hematocrit {hematocrit:g}"
+            f"{'' if compound.hematocrit else ' (builder default, an assumption)'}; rat "
             "tissue composition as the human surrogate (`sbmltwin.physiology.partition`; rest uses "
             "muscle):",
             "",

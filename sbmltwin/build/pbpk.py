@@ -57,7 +57,8 @@ TISSUES: tuple[tuple[str, str, str], ...] = (
 _VENOUS = ("adi", "bon", "bra", "hea", "kid", "mus", "ski", "res")
 _PORTAL = ("gut", "spl", "pan")
 
-#: Hematocrit used when the compound file gives none (ICRP 89 Table 2.12 gives ~0.45 for adults)
+#: Hematocrit used when the compound file gives none (assumption: a typical adult value; the
+#: Rodgers & Rowland 2005 method needs it only for bases, through the blood-cell partitioning)
 BLOOD_HEMATOCRIT = 0.45
 
 _SBO_COMPARTMENT = 290  # physical compartment
