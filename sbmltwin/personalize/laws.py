@@ -136,7 +136,7 @@ COVARIATE_REGISTRY: dict[str, Covariate] = {
             "dimensionless",
             (_SEX,),
             lambda w, h, s, a, c: 1.0 if s is Sex.FEMALE else 0.0,
-            lambda v, w, h, s, *_: f"sex {s.value} → female = {v:g}",
+            lambda v, w, h, s, *_: f"sex {s.value}",
         ),
         Covariate(
             "bsa",
