@@ -323,6 +323,18 @@ def _reproducibility(manifest: Mapping[str, Any], manifest_name: str) -> str:
     return "\n".join(parts)
 
 
+def _skipped(manifest: Mapping[str, Any]) -> str:
+    """A line naming the cases the run skipped because their model is not built yet."""
+    skipped = [s for s in manifest.get("skipped") or () if isinstance(s, Mapping)]
+    if not skipped:
+        return ""
+    models = sorted({str(s.get("model", "?")) for s in skipped})
+    return (
+        f'<p class="meta">Skipped {len(skipped)} case(s) whose model is not in the library yet '
+        f"(model file missing): {_e(', '.join(models))}.</p>"
+    )
+
+
 def render_html(manifest: Mapping[str, Any], *, manifest_name: str = "report.json") -> str:
     """The report as an HTML string (see :func:`write_html`)."""
     results = manifest.get("results") or {}
@@ -337,6 +349,7 @@ def render_html(manifest: Mapping[str, Any], *, manifest_name: str = "report.jso
         f"command <code>{_e(manifest.get('command', '—'))}</code></p>",
         "<h2>Overall</h2>",
         _overview(manifest, cases),
+        _skipped(manifest),
         "<h2>Cases</h2>",
         _summary(cases),
     ]

@@ -23,6 +23,17 @@ def test_demo_writes_html_pdf_and_json_and_reproduces(tmp_path: Path) -> None:
     assert "data:image/png;base64," in html and "Qiu2016" in html
     manifest = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert len(manifest["results"]["cases"]) >= 10
+    # shipped cases of models not built yet are skipped, and the output says so
+    root = Path(__file__).resolve().parents[2]
+    missing = sorted(
+        str(p.resolve())
+        for p in (root / "validation").glob("*/*.toml")
+        if not (root / "model_library" / p.parent.name / "model.xml").is_file()
+    )
+    assert sorted(str(Path(s["case"]).resolve()) for s in manifest.get("skipped", [])) == missing
+    if missing:
+        assert f"skipped {len(missing)} case(s)" in result.output
+        assert "Skipped" in html
     # every case cites its source; every input is hashed
     assert all(c["source"] for c in manifest["results"]["cases"])
     assert all(len(h) == 64 for h in manifest["inputs"].values())

@@ -1,0 +1,154 @@
+"""The model-library validation cases of issue 15 (atomoxetine, omeprazole, glimepiride, losartan).
+
+Their models are still to be built (issue 14's builder), so these tests check what can be checked
+without a model: every generated case loads with sbmltwin's case loader, its regimen and units
+parse, its observations name only its groups and outputs, the roles follow the committed protocol
+(model_library/<drug>/README.md), the summary-statistics files have the documented columns, and —
+when ../shared is present — the generator scripts reproduce the committed files byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sbmltwin.engine import parse_regimen
+from sbmltwin.units import parse_quantity
+from sbmltwin.validate.cases import find_cases, load_case, split_by_model
+
+ROOT = Path(__file__).resolve().parents[2]
+DRUGS = ("atomoxetine", "omeprazole", "glimepiride", "losartan")
+SHARED = ROOT.parent / "shared" / "clinical"
+# the documented summary format (tools/clinical_cases.py, write_summary), written out here
+SUMMARY_COLUMNS = [
+    "group",
+    "output",
+    "metric",
+    "statistic",
+    "value",
+    "unit",
+    "sd",
+    "se",
+    "cv",
+    "n",
+    "window_start",
+    "window_end",
+    "window_unit",
+    "source_table",
+]
+CASES = [p for d in DRUGS for p in find_cases(ROOT / "validation" / d)]
+
+
+def test_every_drug_has_cases() -> None:
+    for drug in DRUGS:
+        assert find_cases(ROOT / "validation" / drug), drug
+    assert len(CASES) >= 4 * 5
+
+
+@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_case_loads_and_is_consistent(path: Path) -> None:
+    case = load_case(path)
+    assert case.model == path.parent.name
+    assert case.role in ("training", "validation")
+    assert re.match(r"(doi:|pmid:|Drug Investig|Gastroenterology|FDA)", case.source), case.source
+    assert case.citation
+    regimen = parse_regimen(case.doses, where=str(path))
+    assert regimen.doses
+    parse_quantity(case.end)
+    obs = pd.read_csv(case.observed)
+    assert set(obs["group"].astype(str)) <= set(case.groups)
+    assert set(obs["output"]) <= set(case.outputs)
+    assert set(case.groups) <= set(obs["group"].astype(str))  # no group without data
+    assert (obs["time"] >= 0).all() and (obs["value"] >= 0).all()
+    for unit in set(obs["value_unit"]) | set(obs["time_unit"]):
+        parse_quantity(f"1 {unit}")
+    for out in case.outputs.values():
+        assert out.molecular_weight
+        parse_quantity(out.molecular_weight)
+    for ratio in case.ratios:
+        assert ratio.output in case.outputs
+        both = obs[obs["output"] == ratio.output]["group"].astype(str)
+        assert {ratio.numerator, ratio.denominator} <= set(both)
+    # the group kind is stated (issue 15 reports genotype-defined and mixture groups apart)
+    for name, description in case.descriptions.items():
+        kind = "[population mixture]" if name in case.mixtures else "[genotype-defined]"
+        assert description.endswith(kind), (name, description)
+
+
+@pytest.mark.parametrize("drug", DRUGS)
+def test_roles_follow_the_committed_protocol(drug: str) -> None:
+    """Every study the cases mark 'training' is named as training in the model's README
+    protocol, and every study the protocol names as training has training cases."""
+    readme = (ROOT / "model_library" / drug / "README.md").read_text(encoding="utf-8")
+    protocol = set(re.findall(r"\*\*Training: ([A-Za-z-]+\d{4}[a-z]?)\*\*", readme))
+    protocol |= set(re.findall(r"and \*\*([A-Za-z-]+\d{4}[a-z]?)\*\*", readme))
+    index = pd.read_csv(ROOT / "validation" / drug / "studies.csv")
+    training = set(index[index["role"] == "training"]["study"])
+    assert training, drug
+    assert training == protocol, (training, protocol)
+    for path in find_cases(ROOT / "validation" / drug):
+        case = load_case(path)
+        study = index[index["files"].str.contains(f"{path.name}", regex=False)]["study"]
+        assert len(study) == 1, path
+        assert (case.role == "training") == (study.iloc[0] in training), path
+
+
+@pytest.mark.parametrize("drug", DRUGS)
+def test_summary_files_have_the_documented_columns(drug: str) -> None:
+    files = sorted((ROOT / "validation" / drug).glob("*.summary.csv"))
+    if drug in ("glimepiride", "losartan"):
+        assert files  # the PK-DB studies publish tables
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        assert rows and list(rows[0]) == SUMMARY_COLUMNS, path
+        for r in rows:
+            float(r["value"])
+            assert r["statistic"] in ("mean", "geometric_mean", "median", "unstated")
+            if r["metric"] == "AUC_inf":
+                assert r["window_end"] == "inf", (path, r)
+
+
+def test_split_by_model_separates_missing_models(tmp_path: Path) -> None:
+    model = tmp_path / "lib" / "model.xml"
+    model.parent.mkdir()
+    model.write_text("<sbml/>", encoding="utf-8")
+    (tmp_path / "obs.csv").write_text("group,output,time,time_unit,value,value_unit\n")
+    for name, target in (("ready", "lib/model.xml"), ("missing", "nowhere/model.xml")):
+        (tmp_path / f"{name}.toml").write_text(
+            f'source = "doi:x"\nmodel = "m"\nmodel_path = "{target}"\n'
+            '[regimen]\ndoses = ["1 mg oral"]\n[groups.a]\nprofile = {}\n'
+            '[observed]\nfile = "obs.csv"\n[outputs]\nc = "[C]"\n',
+            encoding="utf-8",
+        )
+    cases = [load_case(tmp_path / f"{n}.toml") for n in ("ready", "missing")]
+    ready, missing = split_by_model(cases)
+    assert [c.id for c in ready] == ["ready"]
+    assert [c.id for c in missing] == ["missing"]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/clinical is not present (CI clone)")
+@pytest.mark.parametrize("drug", DRUGS)
+def test_generator_reproduces_the_committed_cases(drug: str, tmp_path: Path) -> None:
+    script = ROOT / "tools" / f"build_{drug}_cases.py"
+    run = subprocess.run(
+        [sys.executable, str(script), str(SHARED.parent)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    new, old = tmp_path / "validation" / drug, ROOT / "validation" / drug
+    names = sorted(p.name for p in old.iterdir())
+    assert names == sorted(p.name for p in new.iterdir())
+    _, mismatch, errors = filecmp.cmpfiles(old, new, names, shallow=False)
+    assert not mismatch and not errors, (mismatch, errors)

@@ -1,0 +1,573 @@
+"""Shared part of ``tools/build_<drug>_cases.py``: read ../shared/clinical, write validation cases.
+
+The drug scripts decide *what* goes into a case (studies, groups, profiles, roles); this module only
+reads the two shared formats (OSP time courses and PK-DB curation tables, see
+``../shared/clinical/README.md``) and writes the files:
+
+* ``<Case>.toml`` + ``<Case>.csv`` — a validation case in the format of ``sbmltwin.validate.cases``
+  (observed means copied unchanged; columns group, output, time, time_unit, value, value_unit, sd);
+* ``<Study>.summary.csv`` — published summary statistics of the study's groups (AUC with its window,
+  Cmax, tmax, t½, CL/F … with n and SD/SE/CV), the format described in ``write_summary``;
+* ``studies.csv`` and ``README.md`` — one row per study: role, source, files, what was left out.
+
+Numbers are never changed; the only edits are unit-free selections (which series) and the
+dropping of negative concentrations (digitisation below zero), which is counted in the README.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SUMMARY_COLUMNS = [
+    "group",
+    "output",
+    "metric",
+    "statistic",
+    "value",
+    "unit",
+    "sd",
+    "se",
+    "cv",
+    "n",
+    "window_start",
+    "window_end",
+    "window_unit",
+    "source_table",
+]
+
+
+def toml_val(v: Any) -> str:
+    """A TOML literal for ``v`` (str, number, bool, list, table)."""
+    if isinstance(v, Mapping):
+        return "{ " + ", ".join(f"{k} = {toml_val(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(toml_val(x) for x in v) + "]"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "/").replace('"', "'") + '"'
+    return repr(v)
+
+
+@dataclass
+class Group:
+    """One group of a case: ``profile`` (genotype, weight …) or ``mixture`` (population mixture)."""
+
+    name: str
+    description: str
+    profile: dict[str, Any] = field(default_factory=dict)
+    mixture: dict[str, Any] | None = None
+    genotype_defined: bool = True
+
+
+@dataclass
+class Case:
+    """One validation case (one regimen): what ``write_case`` writes."""
+
+    id: str
+    model: str
+    source: str
+    citation: str
+    role: str
+    doses: list[str]
+    end_h: float
+    dose_note: str
+    groups: list[Group]
+    outputs: dict[str, tuple[str, str]]  # name -> (model id, molecular weight text)
+    rows: list[list[Any]] = field(default_factory=list)  # observation rows (see OBS_COLUMNS)
+    ratios: list[tuple[str, str, str]] = field(
+        default_factory=list
+    )  # (numerator, denominator, output)
+    notes: list[str] = field(default_factory=list)
+
+
+OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "sd"]
+
+
+def write_case(out: Path, case: Case) -> None:
+    """Write ``<id>.toml`` and ``<id>.csv`` for ``case`` into ``out``."""
+    seen = {r[0] for r in case.rows}
+    groups = [g for g in case.groups if g.name in seen]
+    assert groups, f"{case.id}: no observations"
+    with open(out / f"{case.id}.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(OBS_COLUMNS)
+        w.writerows(case.rows)
+    lines = [
+        "schema_version = 1",
+        f"id = {toml_val(case.id)}",
+        f"source = {toml_val(case.source)}",
+        f"citation = {toml_val(case.citation)}",
+        f"model = {toml_val(case.model)}",
+        f"role = {toml_val(case.role)}",
+        "",
+        "[regimen]",
+        *[f"# {line}" for line in case.dose_note.splitlines()],
+        f"doses = {toml_val(case.doses)}",
+        f'end = "{case.end_h:g} h"',
+        "",
+    ]
+    for g in groups:
+        kind = "genotype-defined" if g.genotype_defined else "population mixture"
+        lines += [f"[groups.{g.name}]", f"description = {toml_val(g.description + f' [{kind}]')}"]
+        if g.mixture is not None:
+            lines.append(f"mixture = {toml_val(g.mixture)}")
+        if g.profile or g.mixture is None:
+            lines.append(f"profile = {toml_val(g.profile)}")
+        lines.append("")
+    lines += ["[observed]", f'file = "{case.id}.csv"', "", "[outputs]"]
+    used = {r[1] for r in case.rows}
+    for name, (sid, mw) in case.outputs.items():
+        if name in used:
+            lines.append(f"{name} = {{ id = {toml_val(sid)}, molecular_weight = {toml_val(mw)} }}")
+    lines += ["", "[acceptance]", "fold = 2.0"]
+    names = {g.name for g in groups}
+    ratios = [r for r in case.ratios if r[0] in names and r[1] in names]
+    if ratios:
+        items = [
+            {"numerator": a, "denominator": b, "metric": "AUC", "output": o} for a, b, o in ratios
+        ]
+        lines.append(f"ratios = {toml_val(items)}")
+    (out / f"{case.id}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_summary(out: Path, study: str, rows: Sequence[Mapping[str, Any]]) -> Path | None:
+    """Write ``<study>.summary.csv``: one published statistic per row.
+
+    Columns: group, output, metric (AUC, AUC_inf, Cmax, tmax, t_half, CL_F, CL, CL_renal, Vd,
+    fe_urine, AUC_ratio …), statistic (mean, geometric_mean, median; ``unstated`` when the curation
+    gives a group value without saying which), value, unit, sd, se, cv, n,
+    window_start/window_end/window_unit (the AUC window; ``inf`` for AUC to infinity),
+    source_table (the curation file the number came from). Empty cells = not reported.
+    """
+    if not rows:
+        return None
+    path = out / f"{study}.summary.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, SUMMARY_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _cell(r.get(k)) for k in SUMMARY_COLUMNS})
+    return path
+
+
+def _cell(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return repr(v)
+    return v
+
+
+# ---------------------------------------------------------------------------------------------
+# OSP time courses (format A)
+
+
+def osp_rows(
+    frame: pd.DataFrame, group: str, output: str, dropped: list[str], case_id: str
+) -> list[list[Any]]:
+    """Observation rows from one OSP data set (rows of ``timecourses/<study>.tsv``), unchanged
+    except that negative values (digitised below zero) are dropped and counted in ``dropped``."""
+    rows = []
+    for _, r in frame.sort_values("time_h").iterrows():
+        if r.value < 0:
+            dropped.append(f"{case_id} {group}/{output}: t={r.time_h:.3g} h value {r.value:.3g}")
+            continue
+        sd: Any = "" if pd.isna(r.error) or r.error == 0 else r.error
+        if sd != "" and r.error_unit != r.value_unit and r.value_mg_per_l:
+            sd = r.error_mg_per_l / r.value_mg_per_l * r.value  # the SD in the value's unit
+        rows.append([group, output, r.time_h, "h", r.value, r.value_unit, sd])
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# PK-DB curation tables (format B)
+
+PKDB_METRICS = {
+    "auc_end": "AUC",
+    "auc_inf": "AUC_inf",
+    "cmax": "Cmax",
+    "tmax": "tmax",
+    "thalf": "t_half",
+    "clearance": "CL",
+    "oral clearance": "CL_F",
+    "oral-clearance": "CL_F",
+    "clearance_renal": "CL_renal",
+    "vd": "Vd",
+    "vd_ss": "Vss",
+    "recovery": "fe_urine",
+    "auc_ratio": "AUC_ratio",
+    "bioavailability": "F",
+    "mrt": "MRT",
+}
+
+
+def read_tsv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+
+
+def num(x: Any) -> float:
+    """A float from a PK-DB cell (``NA``/empty → NaN)."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def pkdb_group_rows(study_dir: Path) -> pd.DataFrame:
+    """All group-level (not individual) rows of the study's Fig*/Tab* files with a file column."""
+    frames = []
+    for p in sorted(study_dir.glob("*_*.tsv")):
+        kind = p.stem.split("_", 1)[1]
+        if kind in ("TabGroups", "TabIndividuals", "TabInterventions"):
+            continue
+        d = read_tsv(p)
+        if "measurement_type" not in d or "group" not in d:
+            continue
+        if "individual" in d:
+            d = d[d["individual"].isin(["", "NA"])]
+        d = d.assign(file=p.name)
+        frames.append(d)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def pkdb_series(rows: pd.DataFrame, group: str, intervention: str, substance: str) -> pd.DataFrame:
+    """Concentration time-course rows (group mean) of one group/intervention/substance."""
+    d = rows[
+        (rows["measurement_type"] == "concentration")
+        & (rows["group"] == group)
+        & (rows["intervention"] == intervention)
+        & (rows["substance"] == substance)
+    ]
+    return d.assign(t=d["time"].map(num), m=d["mean"].map(num)).sort_values("t")
+
+
+def pkdb_obs_rows(
+    series: pd.DataFrame,
+    group: str,
+    output: str,
+    *,
+    shift_h: float = 0.0,
+    dropped: list[str],
+    case_id: str,
+) -> list[list[Any]]:
+    """Observation rows (unchanged means and SDs; SD from SE × √n when only SE is given is NOT
+    derived — left empty) from one PK-DB series; times shifted by ``shift_h`` hours."""
+    out = []
+    for _, r in series.iterrows():
+        unit_t = r["time_unit"]
+        factor = {"hr": 1.0, "h": 1.0, "min": 1 / 60, "day": 24.0}[unit_t]
+        t = r["t"] * factor + shift_h
+        if math.isnan(r["m"]) or math.isnan(t):
+            continue
+        if r["m"] < 0:
+            dropped.append(f"{case_id} {group}/{output}: t={t:.3g} h mean {r['m']:.3g}")
+            continue
+        sd = num(r.get("sd", ""))
+        unit = r["unit"].replace("ml", "mL")
+        out.append([group, output, t, "h", r["m"], unit, "" if math.isnan(sd) else sd])
+    return out
+
+
+def pkdb_summary(
+    rows: pd.DataFrame,
+    groups: Mapping[str, str],
+    interventions: Mapping[str, str],
+    outputs: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Summary-statistic rows for the chosen ``groups`` (PK-DB id → case group name),
+    ``interventions`` (PK-DB intervention string → label kept in the group column) and
+    ``outputs`` (PK-DB substance → output name)."""
+    out: list[dict[str, Any]] = []
+    tab = rows[rows["file"].str.contains("_Tab")]
+    for _, r in tab.iterrows():
+        metric = PKDB_METRICS.get(r["measurement_type"])
+        if (
+            metric is None
+            or r["group"] not in groups
+            or r["intervention"] not in interventions
+            or r["substance"] not in outputs
+        ):
+            continue
+        stat, value = "mean", num(r.get("mean"))
+        if math.isnan(value) and not math.isnan(num(r.get("geomean"))):
+            stat, value = "geometric_mean", num(r["geomean"])
+        if math.isnan(value) and not math.isnan(num(r.get("median"))):
+            stat, value = "median", num(r["median"])
+        if math.isnan(value) and not math.isnan(num(r.get("value"))):
+            stat, value = "unstated", num(r["value"])  # a group row with only a "value" column
+        if math.isnan(value):
+            continue
+        window = (0.0, num(r.get("time")), r.get("time_unit", "")) if metric == "AUC" else None
+        if metric == "AUC_inf":
+            window = (0.0, math.inf, "h")
+        label = interventions[r["intervention"]]
+        out.append(
+            {
+                "group": groups[r["group"]] + (f"@{label}" if label else ""),
+                "output": outputs[r["substance"]],
+                "metric": metric,
+                "statistic": stat,
+                "value": value,
+                "unit": r["unit"],
+                "sd": num(r.get("sd")),
+                "se": num(r.get("se")),
+                "cv": num(r.get("cv")),
+                "n": num(r.get("count")),
+                "window_start": window[0] if window else None,
+                "window_end": ("inf" if window and math.isinf(window[1]) else window[1])
+                if window
+                else None,
+                "window_unit": ("h" if window and window[2] in ("hr", "h") else window[2])
+                if window
+                else None,
+                "source_table": r["file"],
+            }
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# index and README
+
+
+@dataclass
+class StudyEntry:
+    study: str
+    role: str
+    source: str
+    files: list[str]
+    regimen: str
+    groups: str
+    note: str = ""
+
+
+def write_index(
+    out: Path,
+    drug: str,
+    entries: Iterable[StudyEntry],
+    *,
+    header: str,
+    dropped: Sequence[str],
+    left_out: Sequence[tuple[str, str]],
+) -> None:
+    """``studies.csv`` (machine-readable) and ``README.md`` (people) for ``validation/<drug>/``."""
+    entries = sorted(entries, key=lambda e: e.study.lower())
+    with open(out / "studies.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["study", "role", "source", "files", "regimen", "groups", "note"])
+        for e in entries:
+            w.writerow([e.study, e.role, e.source, " ".join(e.files), e.regimen, e.groups, e.note])
+    lines = [
+        f"# Validation cases: {drug}",
+        "",
+        header.strip(),
+        "",
+        "| study | role | source | files | regimen | groups |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in entries:
+        files = ", ".join(f"`{x}`" for x in e.files)
+        lines.append(
+            f"| {e.study} | {e.role} | {e.source} | {files} | {e.regimen} | {e.groups}"
+            + (f" ({e.note})" if e.note else "")
+            + " |"
+        )
+    lines += ["", "## Left out", ""]
+    lines += [f"* {what}: {why}" for what, why in left_out] or ["* nothing"]
+    lines += ["", f"## Negative concentrations dropped ({len(dropped)})", ""]
+    lines += [f"* {d}" for d in dropped] or ["* none"]
+    (out / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# PK-DB studies → cases (glimepiride, losartan)
+
+
+@dataclass
+class Arm:
+    """One case from one PK-DB intervention: ``key`` is the Fig files' intervention string."""
+
+    case_id: str
+    study: str
+    key: str
+    doses: list[str]
+    end_h: float
+    note: str
+    shift_h: float = 0.0  # added to observed times (multiple dosing written from the first dose)
+    groups: list[str] | None = None  # PK-DB groups to keep (default: every group with a series)
+
+
+@dataclass
+class PkdbSpec:
+    drug: str
+    gene: str
+    analytes: dict[str, str]  # PK-DB substance -> output name
+    outputs: dict[str, tuple[str, str]]  # output name -> (model id, MW text)
+    training: set[str]
+    arms: list[Arm]
+    population: dict[str, str]  # study -> CPIC population of its ungenotyped groups
+    references: dict[str, tuple[str, str]]  # study -> (source, citation)
+    group_overrides: dict[tuple[str, str], Group] = field(default_factory=dict)
+    summary_only: dict[str, list[str]] = field(default_factory=dict)  # study -> interventions
+    summary_extra: dict[str, str] = field(default_factory=dict)  # e.g. ratio "substances"
+    left_out: list[tuple[str, str]] = field(default_factory=list)
+    header: str = ""
+
+
+def _study_groups(study_dir: Path, study: str) -> pd.DataFrame:
+    p = study_dir / f"{study}_TabGroups.tsv"
+    return read_tsv(p) if p.exists() else pd.DataFrame(columns=["name", "measurement_type"])
+
+
+def pkdb_group(spec: PkdbSpec, study_dir: Path, study: str, gid: str, n: str) -> Group:
+    """The case group for PK-DB group ``gid``: its curated diplotype of ``spec.gene`` when there
+    is exactly one, else a mixture of all classes of the study population; weight when given."""
+    if (study, gid) in spec.group_overrides:
+        return spec.group_overrides[(study, gid)]
+    tg = _study_groups(study_dir, study)
+    rows = tg[tg["name"] == gid]
+    geno = rows[rows["measurement_type"].str.lower() == f"{spec.gene.lower()} genotype"]
+    diplotypes = sorted(set(geno["choice"]) - {"NA", ""})
+    weight = rows[rows["measurement_type"] == "weight"]["mean"].map(num)
+    profile: dict[str, Any] = {}
+    if len(weight) and not math.isnan(weight.iloc[0]):
+        profile["weight"] = f"{weight.iloc[0]:g} kg"
+    count = f"n={num(n):g}" if not math.isnan(num(n)) else "n not reported"
+    if len(diplotypes) == 1:
+        profile["genotype"] = {spec.gene: diplotypes[0]}
+        return Group(_safe(gid), f"{gid}: {spec.gene} {diplotypes[0]}, {count}", profile)
+    pop = spec.population.get(study, "European")
+    mixture = {"gene": spec.gene, "population": pop, "exclude_phenotypes": []}
+    return Group(
+        _safe(gid),
+        f"{gid}: {count}, no single {spec.gene} diplotype curated for the group → {pop} mixture of all classes",
+        profile,
+        mixture,
+        genotype_defined=False,
+    )
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+
+
+def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
+    """Write every arm of ``spec`` as a case, every study's summary statistics, and the index."""
+    out.mkdir(parents=True, exist_ok=True)
+    dropped: list[str] = []
+    entries: dict[str, StudyEntry] = {}
+    rows_by_study: dict[str, pd.DataFrame] = {}
+    arms_by_study: dict[str, list[Arm]] = {}
+    for arm in spec.arms:
+        arms_by_study.setdefault(arm.study, []).append(arm)
+    for study in sorted(set(arms_by_study) | set(spec.summary_only)):
+        sdir = shared / study
+        rows = rows_by_study.setdefault(study, pkdb_group_rows(sdir))
+        source, citation = spec.references[study]
+        role = "training" if study in spec.training else "validation"
+        entry = entries.setdefault(study, StudyEntry(study, role, source, [], "", ""))
+        kept_groups: dict[str, str] = {}
+        for arm in arms_by_study.get(study, []):
+            series = rows[
+                (rows["measurement_type"] == "concentration")
+                & (rows["intervention"] == arm.key)
+                & (rows["substance"].isin(list(spec.analytes)))
+            ]
+            case = Case(
+                id=arm.case_id,
+                model=spec.drug,
+                source=source,
+                citation=citation,
+                role=role,
+                doses=arm.doses,
+                end_h=arm.end_h,
+                dose_note=arm.note,
+                groups=[],
+                outputs=spec.outputs,
+            )
+            for gid, gdata in series.groupby("group", sort=False):
+                if arm.groups is not None and gid not in arm.groups:
+                    continue
+                group = pkdb_group(spec, sdir, study, gid, gdata["count"].iloc[0])
+                kept_groups[gid] = group.name
+                case.groups.append(group)
+                for substance, output in spec.analytes.items():
+                    s = pkdb_series(rows, gid, arm.key, substance)
+                    if len(s) < 3:
+                        continue
+                    case.rows += pkdb_obs_rows(
+                        s,
+                        group.name,
+                        output,
+                        shift_h=arm.shift_h,
+                        dropped=dropped,
+                        case_id=arm.case_id,
+                    )
+            genotyped = [g for g in case.groups if "genotype" in g.profile]
+            ref = next((g for g in genotyped if g.profile["genotype"][spec.gene] == "*1/*1"), None)
+            if ref is not None:
+                case.ratios = [
+                    (g.name, ref.name, o)
+                    for g in genotyped
+                    if g is not ref
+                    for o in spec.analytes.values()
+                    if {g.name, ref.name} <= {r[0] for r in case.rows if r[1] == o}
+                ]
+            assert case.rows, f"{arm.case_id}: no observations"
+            write_case(out, case)
+            entry.files += [f"{arm.case_id}.toml", f"{arm.case_id}.csv"]
+            entry.regimen += (
+                "; " if entry.regimen else ""
+            ) + f"{arm.case_id}: {', '.join(arm.doses)}"
+            for g in case.groups:
+                if g.description not in entry.groups:
+                    entry.groups += ("; " if entry.groups else "") + g.description
+            print(arm.case_id, role, len(case.rows))
+        keys = [a.key for a in arms_by_study.get(study, [])] + spec.summary_only.get(study, [])
+        tg = _study_groups(sdir, study)
+        for gid in set(rows["group"]) | set(tg.get("name", [])):
+            kept_groups.setdefault(gid, _safe(gid))
+        summary = pkdb_summary(
+            rows,
+            kept_groups,
+            {k: "" if len(keys) == 1 else _safe(k) for k in keys},
+            {**spec.analytes, **spec.summary_extra},
+        )
+        path = write_summary(out, study, summary)
+        if path is not None:
+            entry.files.append(path.name)
+            counts = rows.drop_duplicates("group").set_index("group")["count"]
+            conc = rows[rows["measurement_type"] == "concentration"]
+            in_cases = {
+                g
+                for a in arms_by_study.get(study, [])
+                for g in conc[conc["intervention"] == a.key]["group"]
+            }
+            for gid in sorted(
+                {g for g in counts.index if _safe(g) in {r["group"].split("@")[0] for r in summary}}
+                - in_cases
+            ):
+                desc = (
+                    "summary only — " + pkdb_group(spec, sdir, study, gid, counts[gid]).description
+                )
+                entry.groups += ("; " if entry.groups else "") + desc
+            if study in spec.summary_only and not arms_by_study.get(study):
+                entry.note = (
+                    "summary statistics only (no time course): awaits issue 15's summary cases"
+                )
+    write_index(
+        out,
+        spec.drug,
+        entries.values(),
+        header=spec.header,
+        dropped=dropped,
+        left_out=spec.left_out,
+    )
