@@ -16,8 +16,8 @@ DRUG = "atomoxetine"
 SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / DRUG
 OUT = Path("validation") / DRUG
 TRAINING = {"Kim2018"}  # protocol: genotyped single dose, largest smallest genotype group
-# placeholder output id: to be matched to the builder's named output (issue 14), here only
-OUTPUTS = {"atomoxetine": ("[C_ven_atx]", "255.36 g/mol")}
+# the builder's plasma output for compound id "atx" (sbmltwin build: C_plasma_<id>)
+OUTPUTS = {"atomoxetine": ("C_plasma_atx", "255.36 g/mol")}
 
 
 def AS(x: float) -> dict:
@@ -193,8 +193,8 @@ Written by `tools/build_atomoxetine_cases.py ../shared` from `../shared/clinical
 Protocol (training vs validation, group mapping): `model_library/atomoxetine/README.md`.
 
 * **No model yet.** The cases name `model = "atomoxetine"` (`model_library/atomoxetine/model.xml`, to be
-  built by the PBPK builder, issue 14). The output id `[C_ven_atx]` is a placeholder to be matched to
-  the builder's named output (one line in the script). Until the model exists `sbmltwin demo` and
+  built by the PBPK builder, issue 14). The output id `C_plasma_atx` is what `sbmltwin build` names the
+  venous plasma concentration of a compound with `id = "atx"` (the compound file must use that id). Until the model exists `sbmltwin demo` and
   `sbmltwin validate` (no paths) skip these cases and say so.
 * Doses are atomoxetine free base. Groups labelled EM/NM without a reported genotype class are
   CYP2D6 population mixtures (non-PM classes of the study population), reported apart from

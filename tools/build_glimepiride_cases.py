@@ -40,9 +40,9 @@ ARMS = [
         "GLIM1",
         None,
         end=6,
-        doses=[f"{1.5 / M1_MW * 1000:.4f} umol infusion into A_ven_gli_m1 over 1 min"],
+        doses=[f"{1.5 / M1_MW * 1000:.4f} umol infusion into C_m1 over 1 min"],
         note=f"1.5 mg M1 IV over 1 min = {1.5 / M1_MW * 1000:.4f} µmol (MW {M1_MW}); the target "
-        "A_ven_gli_m1 is a placeholder for the builder's M1 dosing species (issue 14)",
+        'C_m1 is the builder\'s species of metabolite id "m1"',
     ),
     arm("Niemi2002", "Niemi2002", "GLI", 0.5, end=12),
     arm(
@@ -210,9 +210,9 @@ Written by `tools/build_glimepiride_cases.py ../shared` from `../shared/clinical
 curation tables of the cited papers, König lab, MIT by location; attribute PK-DB and the papers).
 Protocol: `model_library/glimepiride/README.md`. One case per intervention (`<Study>_<arm>`).
 
-* **No model yet.** `model = "glimepiride"`; output ids `[C_ven_gli]` (glimepiride) and
-  `[C_ven_gli_m1]` (M1) and the M1 dosing target `A_ven_gli_m1` are placeholders for the builder's
-  names (issue 14). Until the model exists `sbmltwin demo` / `sbmltwin validate` (no paths) skip
+* **No model yet.** `model = "glimepiride"`; output ids `C_plasma_gli` (glimepiride plasma) and
+  `[C_m1]` (M1) and the M1 dosing target `C_m1` are `sbmltwin build`'s names for a compound with
+  `id = "gli"` and a metabolite with `id = "m1"` (the compound file must use those ids). Until the model exists `sbmltwin demo` / `sbmltwin validate` (no paths) skip
   these cases and say so.
 * Group means (not individuals) only; series with fewer than 3 samples are left out.
 * Groups with a curated CYP2C9 diplotype use it; other groups are CYP2C9 mixtures of all classes of
@@ -230,8 +230,8 @@ SPEC = PkdbSpec(
     gene="CYP2C9",
     analytes={"glimepiride": "glimepiride", "glimepiride-M1": "M1"},
     outputs={
-        "glimepiride": ("[C_ven_gli]", "490.62 g/mol"),
-        "M1": ("[C_ven_gli_m1]", f"{M1_MW} g/mol"),
+        "glimepiride": ("C_plasma_gli", "490.62 g/mol"),
+        "M1": ("[C_m1]", f"{M1_MW} g/mol"),
     },
     training={"Yoo2011", "Badian1994", "Badian1996"},
     arms=ARMS,

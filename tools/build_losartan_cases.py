@@ -7,7 +7,7 @@ go to ``<Study>.summary.csv``. Arms, roles and group mapping follow model_librar
 
 Doses are written as losartan (free acid): mg losartan potassium × 422.92/461.0 when the curation
 says "losartan potassium"; otherwise as curated (stated per case). E-3174 IV doses are molar
-(MW 436.9 g/mol) into a placeholder metabolite species.
+(MW 436.9 g/mol) into the metabolite species `C_e3174`.
 """
 
 import sys
@@ -43,15 +43,15 @@ def arm(
 
 def e3174_iv(case_id, study, key, mg, *, over="", end=30.0, note=""):
     umol = mg / E3174_MW * 1000
-    route = f"infusion into A_ven_e3174 over {over}" if over else "iv into A_ven_e3174"
+    route = f"infusion into C_e3174 over {over}" if over else "iv into C_e3174"
     return Arm(
         case_id,
         study,
         key,
         [f"{umol:.4f} umol {route}"],
         end,
-        f"{mg:g} mg E-3174 IV = {umol:.4f} µmol (MW {E3174_MW}); A_ven_e3174 is a placeholder for the "
-        "builder's E-3174 dosing species (issue 14)" + (f"; {note}" if note else ""),
+        f"{mg:g} mg E-3174 IV = {umol:.4f} µmol (MW {E3174_MW}); C_e3174 is the builder's species of "
+        'metabolite id "e3174"' + (f"; {note}" if note else ""),
     )
 
 
@@ -260,9 +260,9 @@ Written by `tools/build_losartan_cases.py ../shared` from `../shared/clinical/lo
 tables of the cited papers, König lab, MIT by location; attribute PK-DB and the papers). Protocol:
 `model_library/losartan/README.md`. One case per intervention (`<Study>_<arm>`).
 
-* **No model yet.** `model = "losartan"`; output ids `[C_ven_los]` (losartan) and `[C_ven_e3174]`
-  (E-3174) and the E-3174 dosing target `A_ven_e3174` are placeholders for the builder's names
-  (issue 14). Until the model exists `sbmltwin demo` / `sbmltwin validate` (no paths) skip these
+* **No model yet.** `model = "losartan"`; output ids `C_plasma_los` (losartan plasma) and `[C_e3174]`
+  (E-3174) and the E-3174 dosing target `C_e3174` are `sbmltwin build`'s names for a compound with
+  `id = "los"` and a metabolite with `id = "e3174"` (the compound file must use those ids). Until the model exists `sbmltwin demo` / `sbmltwin validate` (no paths) skip these
   cases and say so.
 * Doses: losartan potassium × 422.92/461.0 where the curation names the potassium salt; as curated
   otherwise (FDA1995S67, Donzelli2014, Oh2012: stated per case).
@@ -280,8 +280,8 @@ SPEC = PkdbSpec(
     gene="CYP2C9",
     analytes={"losartan": "losartan", "exp3174": "E3174"},
     outputs={
-        "losartan": ("[C_ven_los]", "422.92 g/mol"),
-        "E3174": ("[C_ven_e3174]", f"{E3174_MW} g/mol"),
+        "losartan": ("C_plasma_los", "422.92 g/mol"),
+        "E3174": ("[C_e3174]", f"{E3174_MW} g/mol"),
     },
     training={"Han2009a", "Lo1995"},
     arms=ARMS,

@@ -17,8 +17,8 @@ DRUG = "omeprazole"
 SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / DRUG
 OUT = Path("validation") / DRUG
 TRAINING = {"Cho2002", "Andersson1990"}  # protocol: genotyped EM/PM single dose; IV + oral arms
-# placeholder output id: to be matched to the builder's named output (issue 14), here only
-OUTPUTS = {"omeprazole": ("[C_ven_ome]", "345.42 g/mol")}
+# the builder's plasma output for compound id "ome" (sbmltwin build: C_plasma_<id>)
+OUTPUTS = {"omeprazole": ("C_plasma_ome", "345.42 g/mol")}
 
 ALL_EU = {"gene": "CYP2C19", "population": "European", "exclude_phenotypes": []}
 NON_PM_EU = {"gene": "CYP2C19", "population": "European", "exclude_phenotypes": ["PM"]}
@@ -318,8 +318,8 @@ Omeprazole-Model ObservedData, digitised from the cited papers; GPL-2.0 redistri
 `model_library/omeprazole/README.md`. One case per regimen (IV and oral arms are separate cases
 until issue 15's multi-arm cases exist); the case id is `<Study>_<arm>`.
 
-* **No model yet.** `model = "omeprazole"`; the output id `[C_ven_ome]` is a placeholder for the
-  builder's named output (issue 14). Until the model exists `sbmltwin demo` / `sbmltwin validate`
+* **No model yet.** `model = "omeprazole"`; the output id `C_plasma_ome` is `sbmltwin build`'s venous
+  plasma output of a compound with `id = "ome"` (the compound file must use that id). Until the model exists `sbmltwin demo` / `sbmltwin validate`
   (no paths) skip these cases and say so.
 * Concentrations are mostly µmol/L (MW 345.42 g/mol for the conversion). n per group is not in the
   OSP data-set names; see the papers.
