@@ -12,6 +12,13 @@ from .alleles import (
     known_genes,
     parse_diplotype,
 )
+from .inhibitors import (
+    Inhibitor,
+    InhibitorStrength,
+    inhibitor_table_version,
+    inhibitors,
+    phenoconvert,
+)
 from .pharmcat import read_pharmcat_outside_call, read_pharmcat_phenotype_json
 from .phenotypes import Phenotype
 from .scores import (
@@ -27,14 +34,19 @@ __all__ = [
     "Allele",
     "Diplotype",
     "GeneCall",
+    "Inhibitor",
+    "InhibitorStrength",
     "Phenotype",
     "call_activity_score",
     "call_genotype",
     "call_phenotype",
     "canonical_gene",
+    "inhibitor_table_version",
+    "inhibitors",
     "known_alleles",
     "known_genes",
     "parse_diplotype",
+    "phenoconvert",
     "read_pharmcat_outside_call",
     "read_pharmcat_phenotype_json",
     "reference_activity_score",

@@ -61,9 +61,12 @@ class GeneCall:
     phenotype: Phenotype
     table_version: str
     source: str
+    conversion: str = ""  # the full reason after phenoconversion (sbmltwin.pgx.inhibitors)
 
     def reason(self) -> str:
         """One line for reports, e.g. ``"CYP2D6 *1/*4 → AS 1.0 (CPIC 2024-08-27) → IM"``."""
+        if self.conversion:
+            return self.conversion
         head = self.gene if self.diplotype is None else f"{self.gene} {self.diplotype}"
         steps = [head]
         if self.activity_score is not None:
