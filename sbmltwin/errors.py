@@ -20,6 +20,7 @@ __all__ = [
     "GenotypeError",
     "InputSafetyError",
     "Issue",
+    "LevelsError",
     "ModelCheckError",
     "ModelLoadError",
     "ProfileError",
@@ -148,6 +149,10 @@ class CompoundError(SbmlTwinError, ValueError):
 
 class ValidationDataError(SbmlTwinError, ValueError):
     """A validation case, its observations or a report manifest cannot be read."""
+
+
+class LevelsError(SbmlTwinError, ValueError):
+    """A file of measured drug levels (for fitting a twin) with a row that cannot be used."""
 
 
 def check_keys(

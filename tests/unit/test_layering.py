@@ -24,6 +24,7 @@ RANK = {
     "pk": 5,
     "cohort": 6,
     "validate": 7,
+    "mipd": 7,  # fit/dose: above cohort/pk/engine/personalize, below report and cli
     "report": 8,
     "cli": 9,
     "__init__": 10,
