@@ -10,6 +10,7 @@ from __future__ import annotations
 from sbmltwin.cli import (
     build_cmds,
     cohort_cmds,
+    mipd_cmds,
     model_cmds,
     qualify_cmds,
     twin_cmds,
@@ -18,7 +19,15 @@ from sbmltwin.cli import (
 from sbmltwin.cli._base import cli
 
 __all__ = ["cli", "main"]
-_COMMANDS = (model_cmds, build_cmds, twin_cmds, qualify_cmds, validate_cmds, cohort_cmds)
+_COMMANDS = (
+    model_cmds,
+    build_cmds,
+    twin_cmds,
+    qualify_cmds,
+    validate_cmds,
+    cohort_cmds,
+    mipd_cmds,
+)
 
 
 def main() -> None:

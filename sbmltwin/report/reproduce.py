@@ -72,11 +72,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def compare_results(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[list[str], int]:
-    """(differences as lines, number of values compared)."""
+def compare_results(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, keyed: bool = True
+) -> tuple[list[str], int]:
+    """(differences as lines, number of values compared); ``keyed``: validation results, with
+    cases and groups keyed by id and name."""
     diffs: list[str] = []
     n = 0
-    for path, a, b in _walk(_keyed(old), _keyed(new), ""):
+    pair = (_keyed(old), _keyed(new)) if keyed else (old, new)
+    for path, a, b in _walk(*pair, ""):
         n += 1
         if not _same(a, b):
             diffs.append(f"{path}: {_short(a)} → {_short(b)}")
@@ -87,6 +91,14 @@ def reproduce(manifest_path: str | Path) -> Reproduction:
     """Re-run every case of the manifest and compare inputs and results."""
     manifest = read_manifest(manifest_path)
     out = Reproduction()
+    if manifest.get("kind") in ("fit", "dose"):  # a fit or dose report (sbmltwin.report.mipd)
+        from sbmltwin.report.mipd import reproduce_mipd
+
+        out.changed_inputs, new_results = reproduce_mipd(manifest)
+        out.differences, out.compared = compare_results(
+            manifest["results"], new_results, keyed=False
+        )
+        return out
     for path, digest in manifest.get("inputs", {}).items():
         p = Path(path)
         if not p.is_file():
