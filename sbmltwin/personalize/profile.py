@@ -17,6 +17,7 @@ Shape (all keys optional except as noted; unknown keys are refused)::
     serum_creatinine = "88 µmol/L"         # or "1.0 mg/dL"; a unit is required
     [conditions]
     child_pugh = "A"
+    comedications = ["paroxetine"]         # phenoconversion (sbmltwin.pgx.inhibitors)
     [pharmcat]                             # optional PharmCAT outputs, paths relative to the profile
     outside_call = "sample.outsideCall.tsv"
     phenotype_json = "sample.phenotype.json"
@@ -40,6 +41,7 @@ from sbmltwin.pgx import (
     call_phenotype,
     read_pharmcat_outside_call,
     read_pharmcat_phenotype_json,
+    phenoconvert,
 )
 from sbmltwin.physiology import Covariates, Sex
 from sbmltwin.units import Q_, parse_quantity
@@ -59,6 +61,7 @@ _TOP_KEYS = {
     "labs",
     "conditions",
     "pharmcat",
+    "comedications",
 }
 _LAB_KEYS = {"serum_creatinine"}
 _CONDITION_KEYS = {"child_pugh"}
@@ -223,6 +226,16 @@ def parse_profile(
             )
 
     genes = _genes(data, where, base_dir)
+    comeds = data.get("comedications", [])
+    if not isinstance(comeds, list) or not all(isinstance(d, str) and d.strip() for d in comeds):
+        raise ProfileError(
+            "comedications must be a list of drug names", where=f"{where} 'comedications'"
+        )
+    if comeds:
+        try:
+            genes = {g: phenoconvert(call, comeds) for g, call in genes.items()}
+        except GenotypeError as err:
+            raise GenotypeError(err.what, where=f"{where}: {err.where}", hint=err.hint) from None
     return TwinProfile(
         id=twin_id,
         sex=sex,
