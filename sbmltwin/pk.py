@@ -57,8 +57,10 @@ def auc_trapezoid(t: npt.ArrayLike, c: npt.ArrayLike, *, log_down: bool = True) 
     if not log_down:
         return float(np.sum(linear))
     falling = (c1 < c0) & (c1 > 0) & (c0 > 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logarithmic = dt * (c0 - c1) / (np.log(c0) - np.log(c1))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # ln(c0/c1) as -log1p(-(c0 - c1)/c0): exact to an ulp when c1 ≈ c0, where
+        # log(c0) - log(c1) cancels (hypothesis found 999982 → 999981 above the linear value)
+        logarithmic = dt * (c0 - c1) / -np.log1p(-(c0 - c1) / c0)
     return float(np.sum(np.where(falling, logarithmic, linear)))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -21,7 +23,10 @@ _COMMON = [
 ]
 
 
-def _common(f):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _common(f: F) -> F:
     for option in reversed(_COMMON):
         f = option(f)
     return f
@@ -129,8 +134,11 @@ def fit(
         click.echo(line)
     for w in r.warnings:
         click.echo(f"warning: {w}", err=True)
-    click.echo(f"fit in {r.seconds:.2f} s; wrote {out / 'twin.xml'}, {out / 'twin.json'}, "
-               f"{', '.join(str(p) for p in written.values())}", err=True)
+    click.echo(
+        f"fit in {r.seconds:.2f} s; wrote {out / 'twin.xml'}, {out / 'twin.json'}, "
+        f"{', '.join(str(p) for p in written.values())}",
+        err=True,
+    )
 
 
 @cli.command()

@@ -16,6 +16,8 @@ inter-individual variability (IIV)::
     dist = "lognormal"; median = 82; cv = 0.18; low = 40; high = 200
     [iiv]                                                                # SBML id = CV %
     CL_other = 30
+    [comedications]                                                      # drug = prevalence
+    paroxetine = 0.05     # each twin takes it with this probability → phenoconversion
 
 Distributions: ``normal`` (mean, sd), ``lognormal`` (median, cv), ``uniform`` (low, high);
 ``low``/``high`` on a normal or log-normal truncate it (rejection sampling). Height is normal and
@@ -44,7 +46,14 @@ import numpy.typing as npt
 
 from sbmltwin.errors import GenotypeError, ProfileError, check_keys
 from sbmltwin.personalize import TwinProfile
-from sbmltwin.pgx import GeneCall, Phenotype, call_genotype, canonical_gene, parse_diplotype
+from sbmltwin.pgx import (
+    GeneCall,
+    Phenotype,
+    call_genotype,
+    canonical_gene,
+    parse_diplotype,
+    phenoconvert,
+)
 from sbmltwin.physiology import Sex
 
 __all__ = [
@@ -65,7 +74,15 @@ SCHEMA_VERSION = 1
 SOURCE = "population sampling (CPIC allele frequencies)"
 _KINDS = {"normal": {"mean", "sd"}, "lognormal": {"median", "cv"}, "uniform": {"low", "high"}}
 _ORDER = {"normal": ("mean", "sd"), "lognormal": ("median", "cv"), "uniform": ("low", "high")}
-_TOP_KEYS = {"schema_version", "population", "genes", "covariates", "iiv", "unknown_alleles"}
+_TOP_KEYS = {
+    "schema_version",
+    "population",
+    "genes",
+    "covariates",
+    "iiv",
+    "unknown_alleles",
+    "comedications",
+}
 _COV_KEYS = {
     "female_fraction",
     "age",
@@ -145,6 +162,7 @@ class PopulationSpec:
     iiv: Mapping[str, float] = field(default_factory=dict)
     unknown_alleles: str = "error"
     source: str = "<population>"
+    comedications: Mapping[str, float] = field(default_factory=dict)  # drug -> prevalence
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +318,18 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
         if isinstance(cv, bool) or not isinstance(cv, int | float) or not 0 <= cv <= 500:
             raise ProfileError(f"[iiv] {sid} = {cv!r} is not a CV % in [0, 500]", where=source)
         iiv[str(sid)] = float(cv)
+    comeds_in = data.get("comedications", {})
+    if not isinstance(comeds_in, Mapping):
+        raise ProfileError("[comedications] must be a table of drug = prevalence", where=source)
+    comeds = {}
+    for drug, share in comeds_in.items():
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ProfileError(
+                f"[comedications] {drug} = {share!r} is not a prevalence in [0, 1]", where=source
+            )
+        comeds[" ".join(str(drug).split()).casefold()] = float(share)
     return PopulationSpec(
+        comedications=dict(sorted(comeds.items())),
         population=population,
         genes=genes,
         frequencies=frequencies,
@@ -342,6 +371,13 @@ def _gene_call(gene: str, a1: str, a2: str) -> GeneCall:
 def _cached_call(gene: str, a1: str, a2: str) -> GeneCall:
     first, second = sorted((a1, a2))
     return _gene_call(gene, first, second)
+
+
+@functools.lru_cache(maxsize=65536)
+def _converted(call: GeneCall, drugs: tuple[str, ...]) -> GeneCall:
+    if call.phenotype is Phenotype.INDETERMINATE:
+        return call
+    return phenoconvert(call, drugs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,6 +435,10 @@ class _Sampler:
             i, j = bisect.bisect_right(cdf, float(u1)), bisect.bisect_right(cdf, float(u2))
             calls.append(_cached_call(gene, names[i], names[j]))
         iiv = [math.exp(omega * float(rng.standard_normal())) for _, omega in self.omegas]
+        if spec.comedications:  # drawn last: specs without co-medications draw as before
+            taken = [d for d, share in spec.comedications.items() if rng.random() < share]
+            if taken:
+                calls = [_converted(c, tuple(taken)) for c in calls]
         return sex, age, height, weight, scr, calls, iiv
 
 

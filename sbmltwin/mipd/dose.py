@@ -40,9 +40,7 @@ _AUC = re.compile(
     rf"^AUC\s*(?P<a>{_NUM})\s*-\s*(?P<b>{_NUM})\s*(?P<tu>[a-zA-Z]+)\s+{_RANGE}\s+(?P<unit>\S+)$",
     re.IGNORECASE,
 )
-_TROUGH = re.compile(
-    rf"^(?:trough|C)\s+{_RANGE}\s+(?P<unit>\S+)\s+at\s+(?P<at>.+)$", re.IGNORECASE
-)
+_TROUGH = re.compile(rf"^(?:trough|C)\s+{_RANGE}\s+(?P<unit>\S+)\s+at\s+(?P<at>.+)$", re.IGNORECASE)
 _PEAK = re.compile(
     rf"^(?P<kind>Cmax|Cmin)\s+{_RANGE}\s+(?P<unit>\S+)"
     rf"(?:\s+in\s+(?P<a>{_NUM})\s*-\s*(?P<b>{_NUM})\s*(?P<tu>[a-zA-Z]+))?$",

@@ -292,7 +292,9 @@ def _fit(
         if note:
             warnings.append(note)
         if np.any(np.abs(z) > 5.9):
-            warnings.append("an estimate sits at the bound |η| = 6 ω: the levels and the prior disagree")
+            warnings.append(
+                "an estimate sits at the bound |η| = 6 ω: the levels and the prior disagree"
+            )
     else:
         z, best_f, cov_z = np.zeros(0), prior_ofv, np.zeros((0, 0))
         warnings.append("no parameter has IIV in the population spec: nothing to estimate")

@@ -56,9 +56,7 @@ class FitRequest:
 
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> FitRequest:
-        return FitRequest(
-            **{**d, "doses": tuple(d["doses"]), "errors": dict(d["errors"])}  # type: ignore[arg-type]
-        )
+        return FitRequest(**{**d, "doses": tuple(d["doses"]), "errors": dict(d["errors"])})
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ class DoseRequest:
     @staticmethod
     def from_dict(d: Mapping[str, Any]) -> DoseRequest:
         return DoseRequest(
-            **{  # type: ignore[arg-type]
+            **{
                 **d,
                 "doses": tuple(d["doses"]),
                 "intervals": tuple(d["intervals"]),

@@ -39,9 +39,9 @@ from sbmltwin.pgx import (
     call_activity_score,
     call_genotype,
     call_phenotype,
+    phenoconvert,
     read_pharmcat_outside_call,
     read_pharmcat_phenotype_json,
-    phenoconvert,
 )
 from sbmltwin.physiology import Covariates, Sex
 from sbmltwin.units import Q_, parse_quantity

@@ -28,7 +28,8 @@ __all__ = ["dose_results", "fit_results", "reproduce_mipd", "write_dose_report",
 CITATIONS = (
     "sbmltwin (see CITATION.cff)",
     "Beal SL. J Pharmacokinet Pharmacodyn 2001;28:481, doi:10.1023/A:1012299115260 (M3 for BLQ)",
-    "FDA Drug Development and Drug Interactions tables (CYP inhibitors), " + inhibitor_table_version(),
+    "FDA Drug Development and Drug Interactions tables (CYP inhibitors), "
+    + inhibitor_table_version(),
     "Borges S et al. J Clin Pharmacol 2010;50:450, doi:10.1177/0091270009359182 (phenoconversion)",
     "Cicali EJ et al. Clin Pharmacol Ther 2021;110:677, doi:10.1002/cpt.2354 (phenoconversion)",
 )
@@ -37,7 +38,7 @@ CITATIONS = (
 def fit_results(run: FitRun) -> dict[str, Any]:
     """The numbers of a fit (what ``reproduce`` compares)."""
     r = run.result
-    return clean(
+    out: dict[str, Any] = clean(
         {
             "estimates": [
                 {
@@ -72,12 +73,13 @@ def fit_results(run: FitRun) -> dict[str, Any]:
             "warnings": list(r.warnings),
         }
     )
+    return out
 
 
 def dose_results(run: DoseRun) -> dict[str, Any]:
     """The numbers of a dose recommendation."""
     d = run.result
-    return clean(
+    out: dict[str, Any] = clean(
         {
             "target": d.target.text,
             "output": run.output,
@@ -103,14 +105,17 @@ def dose_results(run: DoseRun) -> dict[str, Any]:
             "notes": list(d.notes) + list(run.twin.notes),
         }
     )
+    return out
 
 
-def _manifest(kind: str, request: Mapping[str, Any], files: Mapping[str, Path], results: Any) -> dict[str, Any]:
+def _manifest(
+    kind: str, request: Mapping[str, Any], files: Mapping[str, Path], results: Any
+) -> dict[str, Any]:
     inputs = {
         name: {"path": str(p.resolve()), "sha256": sha256_bytes(p.read_bytes())}
         for name, p in files.items()
     }
-    return clean(
+    out: dict[str, Any] = clean(
         {
             "schema_version": SCHEMA_VERSION,
             "tool": "sbmltwin",
@@ -125,6 +130,7 @@ def _manifest(kind: str, request: Mapping[str, Any], files: Mapping[str, Path], 
             "citations": list(CITATIONS),
         }
     )
+    return out
 
 
 def plot_fit(run: FitRun, path: Path) -> Path:
@@ -253,7 +259,15 @@ def write_fit_report(run: FitRun, out_dir: str | Path, *, pdf: bool = True) -> d
     written["png"] = png
     header = ["parameter", "unit", "prior median", "MAP", "90 % low", "90 % high", "shrinkage"]
     rows = [
-        [e["id"], e["unit"], _g(e["prior_median"]), _g(e["map"]), _g(e["lower90"]), _g(e["upper90"]), _g(e["shrinkage"])]
+        [
+            e["id"],
+            e["unit"],
+            _g(e["prior_median"]),
+            _g(e["map"]),
+            _g(e["lower90"]),
+            _g(e["upper90"]),
+            _g(e["shrinkage"]),
+        ]
         for e in results["estimates"]
     ]
     title = f"sbmltwin fit: twin {run.result.twin.twin_id}"
