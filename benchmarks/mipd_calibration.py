@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from sbmltwin.cohort.sampling import parse_population, sample_twin
-from sbmltwin.engine import compile_model, parse_regimen, resolve_regimen
+from sbmltwin.engine import parse_regimen, prepare_setup
 from sbmltwin.engine.batch import BatchSimulator
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.mipd import ErrorModel, fit_twin, prior_twin
@@ -52,14 +52,10 @@ def main() -> None:
     args = ap.parse_args()
     model = load_model(LIB / "model.xml")
     bindings = load_bindings(LIB / "twin.toml")
-    compiled = compile_model(model)
+    setup = prepare_setup(model, parse_regimen("30 mg oral"), bindings=bindings)
+    compiled = setup.compile()
+    events = setup.events
     spec = parse_population(SPEC, source="benchmark spec")
-    events = resolve_regimen(
-        parse_regimen("30 mg oral"),
-        model,
-        default_target=bindings.dose_targets(),
-        molecular_weight=bindings.dose_molecular_weight(),
-    )
     grid = np.linspace(0, 24, 481)
     err = {"dextromethorphan": ErrorModel(ADD, PROP)}
 

@@ -18,17 +18,23 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sbmltwin.engine import CompiledModel, DoseEvent, IntegratorSettings, parse_regimen
+from sbmltwin.engine import (
+    CompiledModel,
+    DoseEvent,
+    IntegratorSettings,
+    parse_regimen,
+    prepare_setup,
+)
 from sbmltwin.engine.batch import BatchSimulator
-from sbmltwin.engine.dosing import resolve_regimen
 from sbmltwin.errors import DosingError, UnitError
 from sbmltwin.mipd.twin import Twin
 from sbmltwin.model import Model
+from sbmltwin.personalize import Bindings
 from sbmltwin.pk import auc_trapezoid
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 
@@ -179,7 +185,8 @@ def rank_regimens(
     intervals: Sequence[str],
     *,
     route: str = "oral",
-    default_target: str | Mapping[str, str] | None = None,
+    bindings: Bindings | None = None,
+    dose_target: str | None = None,
     molecular_weight: str | None = None,
     history: Sequence[DoseEvent] = (),
     start: float = 0.0,
@@ -193,7 +200,9 @@ def rank_regimens(
 
     The candidate regimen starts at ``start`` (model time), after the doses in ``history``;
     target windows count from ``start``. ``count`` doses are given (default: enough to cover the
-    target's window or ``horizon``).
+    target's window or ``horizon``). Each candidate goes through the one run path
+    (:func:`~sbmltwin.engine.prepare_setup`): dose targets from ``dose_target`` or the
+    ``bindings``, mass ↔ amount with ``molecular_weight`` or the bindings', infusion inputs.
     """
     model = compiled.model
     if not doses or not intervals:
@@ -225,21 +234,23 @@ def rank_regimens(
         n = count if count is not None else max(1, math.ceil(end_rel / tau - 1e-9))
         for dose in doses:
             text = f"{dose} {route} at {start / hour:g} h every {interval} x{n}"
-            regimen = parse_regimen(text, where="--doses")
-            events = resolve_regimen(
-                regimen,
+            setup = prepare_setup(
                 model,
-                default_target=default_target,
+                parse_regimen(text, where="--doses"),
+                bindings=bindings,
+                target=dose_target,
                 molecular_weight=molecular_weight,
                 where="--doses",
             )
+            events = setup.events
+            run_compiled = compiled if setup.model is model else setup.compile()
             all_events = tuple(history) + tuple(events)
             if target.metric == "trough":
                 all_events = tuple(e for e in all_events if e.time < lo)
             metric = np.full(len(values), math.nan)
             failed = 0
             with BatchSimulator(
-                compiled,
+                run_compiled,
                 twin.ids,
                 all_events,
                 grid=grid,

@@ -15,13 +15,7 @@ from typing import Any
 import numpy as np
 
 from sbmltwin.cohort.sampling import PopulationSpec, load_population
-from sbmltwin.engine import (
-    CompiledModel,
-    DoseEvent,
-    compile_model,
-    parse_regimen,
-    resolve_regimen,
-)
+from sbmltwin.engine import CompiledModel, DoseEvent, parse_regimen, prepare_setup
 from sbmltwin.errors import LevelsError, ProfileError
 from sbmltwin.mipd.dose import DoseResult, parse_target, rank_regimens
 from sbmltwin.mipd.fit import Band, ErrorModel, FitResult, fit_twin, parse_error_model, predict_band
@@ -125,7 +119,8 @@ def _inputs(model_ref: str, bindings: str, profile: str, population: str) -> _In
     b = load_bindings(bindings)
     p = load_profile(profile)
     pop = load_population(population)
-    compiled = compile_model(model)
+    # the one run path (engine.prepare_setup) compiles the model with what doses need
+    compiled = prepare_setup(model, parse_regimen([]), bindings=b).compile()
     prior = prior_twin(model, compiled, p, b, pop)
     outputs = {name: spec.id for name, spec in b.outputs.items()}
     files = {
@@ -140,13 +135,16 @@ def _inputs(model_ref: str, bindings: str, profile: str, population: str) -> _In
 def _events(inp: _Inputs, doses: tuple[str, ...], where: str) -> tuple[DoseEvent, ...]:
     if not doses:
         return ()
-    return resolve_regimen(
-        parse_regimen(list(doses), where=where),
-        inp.model,
-        default_target=inp.bindings.dose_targets(),
-        molecular_weight=inp.bindings.dose_molecular_weight(),
-        where=where,
+    setup = prepare_setup(
+        inp.model, parse_regimen(list(doses), where=where), bindings=inp.bindings, where=where
     )
+    if setup.model is not inp.model:
+        raise LevelsError(
+            "infusions among the doses given are not supported by fit/dose yet",
+            where=where,
+            hint="give the doses as boluses (oral/iv)",
+        )
+    return setup.events
 
 
 @dataclass(frozen=True)
@@ -251,8 +249,8 @@ def run_dose(req: DoseRequest) -> DoseRun:
         list(req.doses),
         list(req.intervals),
         route=req.route,
-        default_target=inp.bindings.dose_targets(),
-        molecular_weight=inp.bindings.dose_molecular_weight(),
+        bindings=inp.bindings,
+        molecular_weight=req.mw,
         history=_events(inp, req.history, "--given"),
         start=start,
         count=req.count,

@@ -28,6 +28,8 @@ from sbmltwin.personalize.laws import (
     unit_factor,
 )
 from sbmltwin.personalize.profile import TwinProfile
+from sbmltwin.pgx import inhibitors
+from sbmltwin.pgx.inhibitors import normalize_drug
 from sbmltwin.physiology import HepaticScaling, child_pugh_scaling
 from sbmltwin.units import ModelUnit
 
@@ -135,6 +137,13 @@ def profile_items(p: TwinProfile) -> dict[str, str]:
         items["sex"] = f"sex {p.sex.value}"
     if p.child_pugh is not None:
         items["child_pugh"] = f"Child-Pugh {p.child_pugh}"
+    for drug in p.comedications:  # an inhibitor of a gene the profile does not genotype
+        for inh in inhibitors():
+            if inh.drug == normalize_drug(drug) and inh.gene not in p.genes:
+                items[f"comedication {inh.drug} {inh.gene}"] = (
+                    f"co-medication {inh.drug} ({inh.strength.value} {inh.gene} inhibitor) not "
+                    f"applied: the profile gives no {inh.gene} genotype"
+                )
     return items
 
 

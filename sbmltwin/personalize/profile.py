@@ -85,6 +85,7 @@ class TwinProfile:
     serum_creatinine_mg_dl: float | None = None
     child_pugh: str | None = None
     genes: Mapping[str, GeneCall] = field(default_factory=dict)
+    comedications: tuple[str, ...] = ()
     source: str = "<profile>"
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -245,6 +246,7 @@ def parse_profile(
         serum_creatinine_mg_dl=scr,
         child_pugh=child_pugh,
         genes=genes,
+        comedications=tuple(comeds),
         source=source,
         raw=dict(data),
     )

@@ -177,7 +177,7 @@ def test_dose_for_a_target_auc_is_target_times_cl_over_f_rounded_to_the_step() -
         "[C]",
         doses,
         ["24h"],
-        default_target=bindings.dose_targets(),
+        bindings=bindings,
         draws=40,
     )
     expected = round(500 * 2.8 / 0.9 / 100) * 100  # steady-state AUC_tau = F·D/CL
@@ -197,7 +197,7 @@ def test_trough_and_cmax_targets() -> None:
         "[C]",
         ["200 mg", "400 mg"],
         ["12h"],
-        default_target=bindings.dose_targets(),
+        bindings=bindings,
         draws=20,
     )
     # reference: the trough just before the 72 h dose, simulated with the doses before 72 h
@@ -215,7 +215,7 @@ def test_trough_and_cmax_targets() -> None:
     assert top.p50 == pytest.approx(c72, rel=0.02)  # IIV CV 5 % on CL around the typical twin
     cmax = parse_target("Cmax < 2 mg/L", model, "[C]")
     with pytest.raises(Exception, match="horizon"):
-        rank_regimens(compiled, prior, cmax, "[C]", ["200 mg"], ["12h"], default_target="A_gut")
+        rank_regimens(compiled, prior, cmax, "[C]", ["200 mg"], ["12h"], dose_target="A_gut")
 
 
 def _pm_levels(
@@ -288,6 +288,9 @@ def test_nm_on_paroxetine_is_simulated_as_as_zero_and_moderate_halves() -> None:
     on_dulox, _ = f({"genotype": {"CYP2D6": "*1/*1"}, "comedications": ["duloxetine"]})
     as_one, _ = f({"genotype": {"CYP2D6": {"activity_score": 1.0}}})
     assert on_dulox == as_one == 0.5
+    # a co-medication with no genotype to convert is said, not silently dropped
+    pset = personalize(model, parse_profile({"id": "x", "comedications": ["paroxetine"]}), b)
+    assert any("paroxetine" in u and "not applied" in u for u in pset.unused)
 
 
 def _fit_args(levels: Path, out: Path) -> list[str]:
