@@ -11,6 +11,7 @@ error. Each patient is fitted from its genotype-informed prior. Printed:
   simulation of the model measured in this run.
 
     python benchmarks/mipd_calibration.py [--n 200] [--draws 100] [--seed 1]
+    python benchmarks/mipd_calibration.py --timing 10    # only the speed of 4-level fits
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--draws", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timing", type=int, default=0, help="only time N 4-level fits")
     args = ap.parse_args()
     model = load_model(LIB / "model.xml")
     bindings = load_bindings(LIB / "twin.toml")
@@ -86,7 +88,7 @@ def main() -> None:
         with BatchSimulator(compiled, prior.ids, events, grid=grid, outputs=[SEL]) as b:
             truth, _ = b.run(true_values)
             popc, _ = b.run(prior.point())
-        n_levels = 3 + (len(pop_err) % 2)
+        n_levels = 4 if args.timing else 3 + (len(pop_err) % 2)
         rows = []
         for k, t in enumerate(TIMES[n_levels]):
             c = float(np.interp(t, grid, truth[:, 1]))
@@ -97,6 +99,10 @@ def main() -> None:
         fit = fit_twin(compiled, prior, events, levels, err, seed=i)
         if n_levels == 4:
             seconds4.append(time.perf_counter() - t1)
+        if args.timing:
+            if len(seconds4) >= args.timing:
+                break
+            continue
         with BatchSimulator(compiled, prior.ids, events, grid=grid, outputs=[SEL]) as b:
             ind, _ = b.run(fit.twin.point())
             aucs = [
@@ -110,6 +116,14 @@ def main() -> None:
         covered += lo <= auc_true <= hi
         if len(pop_err) % 20 == 0:
             print(f"{len(pop_err)} patients…", flush=True)
+    if args.timing:
+        med = statistics.median(seconds4)
+        print(
+            f"{len(seconds4)} 4-level fits (3 parameters, 4 starts): median {med:.2f} s, "
+            f"max {max(seconds4):.2f} s (target < 10 s); one plain libroadrunner simulation "
+            f"{1000 * plain:.1f} ms → a fit costs {med / plain:.0f} plain simulations"
+        )
+        return
     mp, mi = statistics.median(pop_err), statistics.median(ind_err)
     print(
         f"patients: {args.n} (3 or 4 levels each; {skipped} Indeterminate CYP2D6 twins skipped), "
