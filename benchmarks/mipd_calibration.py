@@ -40,7 +40,7 @@ SPEC = {
     "genes": ["CYP2D6"],
     "iiv": {"CLint_2d6": 40, "CLint_3a4": 40, "ka": 30},
 }
-SEL = "[C_ven_dxm]"
+SEL = "C_plasma_dxm"  # plasma (the bindings output "dextromethorphan")
 ADD, PROP = 0.0002, 0.15  # µmol/L, fraction
 TIMES = {3: (2.0, 6.0, 24.0), 4: (1.0, 3.0, 8.0, 24.0)}
 
