@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sbmltwin.errors import ValidationDataError
 from sbmltwin.model import load_model
 from sbmltwin.report.manifest import read_manifest
 from sbmltwin.validate.cases import load_case
@@ -171,6 +172,12 @@ def export_omex(manifest_path: str | Path, out: str | Path) -> Path:
     """Write a COMBINE archive for the run recorded in ``manifest_path``."""
     manifest_file = Path(manifest_path)
     manifest = read_manifest(manifest_file)
+    if manifest.get("kind") in ("fit", "dose"):
+        raise ValidationDataError(
+            f"a {manifest['kind']} report cannot be exported as OMEX",
+            where=str(manifest_file),
+            hint="export-omex takes a validation report; re-run a fit with 'sbmltwin reproduce'",
+        )
     entries: list[tuple[str, str, bool]] = [
         (".", FORMATS["omex"], False),
         ("./manifest.xml", FORMATS["manifest"], False),

@@ -365,6 +365,20 @@ def test_fit_then_dose_then_reproduce(tmp_path: Path) -> None:
     rep = runner.invoke(cli, ["reproduce", str(out / "report.json")])
     assert rep.exit_code == 0, rep.output
     assert "all match" in rep.output
+    # a changed number is found and named
+    import json
+
+    manifest = json.loads((out / "report.json").read_text())
+    manifest["results"]["estimates"][0]["map"] *= 1.01
+    tampered = tmp_path / "tampered.json"
+    tampered.write_text(json.dumps(manifest))
+    rep = runner.invoke(cli, ["reproduce", str(tampered)])
+    assert rep.exit_code == 3 and "estimates[0].map" in rep.output
+    # regression: export-omex of a fit report was a KeyError traceback (exit 1)
+    omex = runner.invoke(
+        cli, ["export-omex", str(out / "report.json"), "-o", str(tmp_path / "x.omex")]
+    )
+    assert omex.exit_code == 2 and "cannot be exported as OMEX" in omex.output
     dose_out = tmp_path / "dose"
     dose = runner.invoke(
         cli,
