@@ -38,11 +38,16 @@ def bindings_text(compound: Compound) -> str:
         "",
         "[[covariates.weight]]",
         'parameter = "BW"',
-        'law = "value"                 # organ volumes ∝ BW, flows and GFR ∝ BW^0.75 (ICRP 89)',
+        'law = "value"                 # body weight: fat-free mass, adipose; GFR ∝ BW^0.75',
         "",
         "[[covariates.female]]",
         'parameter = "female"',
         'law = "value"                 # 1 = female: the female ICRP 89 reference',
+        "",
+        "[[covariates.body_fat_fraction]]",
+        'parameter = "f_fat"',
+        'law = "value"                 # Deurenberg 1991 from weight, height, age, sex:',
+        "                              # lean organs ∝ FFM, cardiac output ∝ FFM^0.75",
         "",
         "[[covariates.egfr]]",
         'parameter = "f_renal"',
@@ -162,10 +167,12 @@ def readme_text(
             kp_rows,
             "",
             "**Physiology**: ICRP 89 reference male/female organ volumes and blood flows "
-            "(doi:10.1016/S0146-6453(03)00002-2), volumes ∝ BW and cardiac output ∝ BW^0.75 "
-            "(`sbmltwin.physiology.organ_scaling_terms`), as initial assignments of `BW` and "
-            "`female`; GFR = `f_renal` × 120 mL/min × (BW/BW_ref)^0.75. Height and age do not "
-            "enter the organ scaling.",
+            "(doi:10.1016/S0146-6453(03)00002-2) scaled by "
+            "`sbmltwin.physiology.organ_scaling_law`, as initial assignments of `BW`, `female` "
+            "and `f_fat`: body fat from BMI, age and sex (Deurenberg 1991, doi:10.1079/BJN19910073; "
+            "bound to the twin's weight, height, age and sex), lean tissues and blood ∝ fat-free "
+            "mass, adipose the rest of the body weight, cardiac output ∝ FFM^0.75; GFR = "
+            "`f_renal` × 120 mL/min × (BW/BW_ref)^0.75. Age acts only through body composition.",
             README_END,
             "",
         ]

@@ -10,10 +10,12 @@ concentration C·fu/Kp_liver, as unbound CLint or Vmax/Km, each times its enzyme
 ``f_<enzyme>`` (1 = the compound file's value). The kidney filters unbound drug, reabsorbs a
 fraction and secretes unbound drug. Metabolites have one volume each and their own clearances.
 
-Organ volumes and flows are *initial assignments* of ``BW`` (kg) and ``female`` (0/1) through
-:func:`sbmltwin.physiology.organ_scaling_terms` (ICRP 89 reference of each sex, volumes ∝ W,
-cardiac output ∝ W^0.75), so personalizing a twin re-evaluates them without recompiling. GFR is
-``f_renal`` × 120 mL/min × (BW/BW_ref)^0.75. Amounts are µmol, volumes L, time h.
+Organ volumes and flows are *initial assignments* of ``BW`` (kg), ``female`` (0/1) and
+``f_fat`` (body fat fraction, Deurenberg 1991 from weight, height, age and sex) through
+:func:`sbmltwin.physiology.organ_scaling_law` (ICRP 89 reference of each sex; lean tissues ∝
+fat-free mass, adipose the rest of the body weight, cardiac output ∝ FFM^0.75), so
+personalizing a twin re-evaluates them without recompiling. GFR is ``f_renal`` × 120 mL/min ×
+(BW/BW_ref)^0.75. Amounts are µmol, volumes L, time h.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ from sbmltwin.build.files import bindings_text, readme_text
 from sbmltwin.errors import CompoundError
 from sbmltwin.model import Model, parse_model
 from sbmltwin.physiology import (
+    DEURENBERG_CITATION,
     REFERENCE_GFR_ML_MIN,
     Sex,
-    organ_scaling_terms,
+    organ_scaling_law,
     rodgers_rowland,
     tissue_composition,
 )
@@ -80,6 +83,7 @@ _UNITS = """  unit substance = 1e-6 mole
   unit per_h = 1 / 3600 second
   unit L_per_h = litre / 3600 second
   unit kg = 1e3 gram
+  unit kg_per_L = 1e3 gram / litre
 """
 
 
@@ -382,15 +386,13 @@ def build_model(compound: Compound) -> BuiltModel:
 
 
 def _physiology(w: _Writer) -> None:
-    """Covariates and the ICRP 89 organ scaling law as initial assignments of BW and female."""
-    male, female = organ_scaling_terms(Sex.MALE), organ_scaling_terms(Sex.FEMALE)
-    w.lines.append("  // ---- covariates (personalized) and ICRP 89 organ scaling ----")
-    w.param(
-        "BW",
-        male["V_liver"].reference_weight_kg,
-        "kg",
-        "body weight; personalized (covariates.weight)",
-    )
+    """Covariates and the organ scaling law (physiology.organ_scaling_law) as initial
+    assignments of BW, female and f_fat: the same numbers and arithmetic as scaled_organs."""
+    male, female = organ_scaling_law(Sex.MALE), organ_scaling_law(Sex.FEMALE)
+    ref_m, ref_f = male.reference, female.reference
+    law = "sbmltwin.physiology.organ_scaling_law"
+    w.lines.append("  // ---- covariates (personalized) and the organ scaling law ----")
+    w.param("BW", ref_m.body_weight_kg, "kg", "body weight; personalized (covariates.weight)")
     w.param(
         "female",
         0.0,
@@ -398,27 +400,48 @@ def _physiology(w: _Writer) -> None:
         "1 for a female twin, 0 for a male one; personalized (covariates.female)",
     )
     w.param(
-        "BW_ref_m",
-        male["V_liver"].reference_weight_kg,
-        "kg",
-        f"ICRP 89 reference male, {ICRP89_CITATION}",
+        "f_fat",
+        male.fat_fraction,
+        "dimensionless",
+        f"body fat fraction of body weight, Deurenberg 1991 ({DEURENBERG_CITATION}) from BMI "
+        "(weight, height), age and sex; personalized (covariates.body_fat_fraction); default: "
+        f"the ICRP 89 reference male ({ref_m.body_weight_kg:g} kg, {ref_m.height_cm:g} cm, "
+        f"{ref_m.age_years:g} y)",
     )
-    w.param(
-        "BW_ref_f",
-        female["V_liver"].reference_weight_kg,
-        "kg",
-        f"ICRP 89 reference female, {ICRP89_CITATION}",
-    )
-    w.assign(
-        "BW_ref",
-        "BW_ref_m - female * BW_ref_m + female * BW_ref_f",
-        "kg",
-        "reference weight of the twin's sex",
-    )
+
+    def pair(base: str, unit: str, m: float, f: float, what: str) -> None:
+        w.param(f"{base}_m", m, unit, f"{what} of the ICRP 89 reference male ({ICRP89_CITATION})")
+        w.param(f"{base}_f", f, unit, f"{what} of the ICRP 89 reference female")
 
     def blend(base: str) -> str:
         return f"{base}_m - female * {base}_m + female * {base}_f"
 
+    pair("BW_ref", "kg", ref_m.body_weight_kg, ref_f.body_weight_kg, "body weight")
+    w.assign("BW_ref", blend("BW_ref"), "kg", "reference weight of the twin's sex")
+    w.assign("FFM", "BW - f_fat * BW", "kg", f"fat-free mass ({law})")
+    pair(
+        "FFMr",
+        "kg",
+        male.fat_free_mass_kg,
+        female.fat_free_mass_kg,
+        f"fat-free mass (Deurenberg 1991 at {ref_m.age_years:g} y)",
+    )
+    w.assign("FFM_ref", blend("FFMr"), "kg", "reference fat-free mass of the twin's sex")
+    w.assign("s_ffm", "FFM / FFM_ref", "dimensionless", f"size ratio FFM / FFM_ref ({law})")
+    pair(
+        "Mlean",
+        "kg",
+        male.lean_mass_kg,
+        female.lean_mass_kg,
+        "mass of every tissue but adipose, blood included (body weight − adipose)",
+    )
+    pair(
+        "rho_adi",
+        "kg_per_L",
+        male.adipose_density_kg_per_l,
+        female.adipose_density_kg_per_l,
+        "adipose tissue density (Huisinga 2012, doi:10.1038/psp.2012.3)",
+    )
     names = {
         "lung": "lun",
         "adipose": "adi",
@@ -437,68 +460,52 @@ def _physiology(w: _Writer) -> None:
         "venous_blood": "ven",
         "hepatic_artery": "ha",
     }
-    source = (
-        "sbmltwin.physiology.organ_scaling_terms (ICRP 89 reference volumes; volumes ∝ BW^{e:g})"
-    )
-    for key, term in male.items():
-        if not key.startswith("V_"):
-            continue
-        sid = names[key[2:]]
-        w.param(
-            f"Vr_{sid}_m", term.reference_value, "litre", f"{key} of the ICRP 89 reference male"
-        )
-        w.param(
-            f"Vr_{sid}_f",
-            female[key].reference_value,
-            "litre",
-            f"{key} of the ICRP 89 reference female",
-        )
+    e = male.volume_exponent
+    for tissue, volume in male.lean_volumes_l.items():
+        sid = names[tissue]
+        pair(f"Vr_{sid}", "litre", volume, female.lean_volumes_l[tissue], f"V_{tissue}")
         w.assign(
             f"V_{sid}",
-            f"({blend(f'Vr_{sid}')}) * (BW / BW_ref)^{term.exponent!r}",
+            f"({blend(f'Vr_{sid}')}) * s_ffm^{e!r}",
             "litre",
-            source.format(e=term.exponent),
+            f"ICRP 89 volume × (FFM/FFM_ref)^{e:g} ({law})",
         )
-    co = male["Q_cardiac_output"]
-    w.param(
-        "COr_m",
-        co.reference_value,
-        "L_per_h",
-        "cardiac output of the ICRP 89 reference male (Table 2.39)",
+    w.assign(
+        "V_adi",
+        f"(BW - ({blend('Mlean')}) * s_ffm^{e!r}) / ({blend('rho_adi')})",
+        "litre",
+        f"adipose takes the body weight the lean tissues leave ({law})",
     )
-    w.param(
-        "COr_f",
-        female["Q_cardiac_output"].reference_value,
+    co = male.cardiac_output_exponent
+    pair(
+        "COr",
         "L_per_h",
-        "cardiac output of the ICRP 89 reference female (Table 2.39)",
+        ref_m.cardiac_output_l_per_h,
+        ref_f.cardiac_output_l_per_h,
+        "cardiac output (Table 2.39)",
     )
     w.assign(
         "Q_CO",
-        f"({blend('COr')}) * (BW / BW_ref)^{co.exponent!r}",
+        f"({blend('COr')}) * s_ffm^{co!r}",
         "L_per_h",
-        f"cardiac output ∝ BW^{co.exponent:g} (sbmltwin.physiology.organ_scaling_terms)",
+        f"cardiac output × (FFM/FFM_ref)^{co:g}, Anderson & Holford 2008, PMID 17914927 ({law})",
     )
-    for key, term in male.items():
-        if not key.startswith("Q_") or key in ("Q_cardiac_output", "Q_lung", "Q_liver"):
+    for tissue, fraction in ref_m.flow_fractions.items():
+        if tissue in ("lung", "liver"):
             continue
-        sid = names[key[2:]]
-        w.param(
-            f"fq_{sid}_m",
-            term.reference_value,
+        sid = names[tissue]
+        pair(
+            f"fq_{sid}",
             "dimensionless",
-            f"{key} fraction of cardiac output, ICRP 89 male (Table 2.40)",
-        )
-        w.param(
-            f"fq_{sid}_f",
-            female[key].reference_value,
-            "dimensionless",
-            f"{key} fraction of cardiac output, ICRP 89 female (Table 2.40)",
+            fraction,
+            ref_f.flow_fractions[tissue],
+            f"Q_{tissue} fraction of cardiac output (Table 2.40)",
         )
         w.assign(
             f"Q_{sid}",
             f"({blend(f'fq_{sid}')}) * Q_CO",
             "L_per_h",
-            f"{key}: its ICRP 89 fraction of cardiac output",
+            f"Q_{tissue}: its ICRP 89 fraction of cardiac output",
         )
     w.assign(
         "Q_liv", "Q_ha + Q_gut + Q_spl + Q_pan", "L_per_h", "total hepatic (outflow) blood flow"
@@ -540,7 +547,8 @@ def _finish(model: Model, compound: Compound, w: _Writer, rxn_sbo: dict[str, int
             _xhtml(
                 f"{compound.name}: whole-body PBPK model written by sbmltwin build from the "
                 f"compound file {name} ({digest}). Organ volumes and flows: {ICRP89_CITATION}, "
-                "scaled by sbmltwin.physiology.organ_scaling_terms. Every parameter's notes "
+                "scaled to fat-free mass (Deurenberg 1991 body fat) by "
+                "sbmltwin.physiology.organ_scaling_law. Every parameter's notes "
                 "name its source."
             )
         ),

@@ -25,6 +25,8 @@ from sbmltwin.physiology import (
     Sex,
     allometric_factor,
     bmi,
+    body_composition,
+    body_fat_fraction_deurenberg,
     bsa_dubois,
     crcl_cockcroft_gault,
     egfr_absolute,
@@ -158,6 +160,13 @@ COVARIATE_REGISTRY: dict[str, Covariate] = {
             (_W, _H, _SEX),
             lambda w, h, s, a, c: lean_body_weight_janmahasatian(w, h, s),
             lambda v, *_: f"lean body weight (Janmahasatian) {v:.3g} kg",
+        ),
+        Covariate(  # Deurenberg 1991; its reason warns when BMI or age is extrapolated
+            "body_fat_fraction",
+            "dimensionless",
+            (_W, _H, _SEX, _AGE),
+            lambda w, h, s, a, c: body_fat_fraction_deurenberg(w, h, a, s),
+            lambda v, w, h, s, a, c: body_composition(w, h, a, s).describe(),
         ),
         Covariate(  # CKD-EPI 2021, per 1.73 m² of body surface
             "egfr",

@@ -32,11 +32,8 @@ from dataclasses import dataclass, replace
 from sbmltwin.errors import ProfileError
 from sbmltwin.physiology._checks import ADULT_AGE_YEARS
 from sbmltwin.physiology._data import read_table
-from sbmltwin.physiology.body import (
-    ALLOMETRIC_EXPONENT_CLEARANCE,
-    ALLOMETRIC_EXPONENT_VOLUME,
-    allometric_factor,
-)
+from sbmltwin.physiology.body import ALLOMETRIC_EXPONENT_CLEARANCE, ALLOMETRIC_EXPONENT_VOLUME
+from sbmltwin.physiology.composition import body_fat_fraction_deurenberg
 from sbmltwin.physiology.covariates import Covariates, Sex
 
 __all__ = [
@@ -44,9 +41,9 @@ __all__ = [
     "ICRP89_CITATION",
     "SCALED_ORGAN_UNITS",
     "TISSUES",
+    "OrganScalingLaw",
     "ReferenceIndividual",
-    "ScalingTerm",
-    "organ_scaling_terms",
+    "organ_scaling_law",
     "reference_individual",
     "scaled_organs",
 ]
@@ -101,6 +98,7 @@ class ReferenceIndividual:
     sex: Sex
     body_weight_kg: float
     height_cm: float
+    age_years: float
     cardiac_output_l_per_h: float
     volumes_l: Mapping[str, float]
     flow_fractions: Mapping[str, float]
@@ -150,6 +148,7 @@ def _reference(sex: Sex) -> ReferenceIndividual:
         sex=sex,
         body_weight_kg=weight,
         height_cm=_value(table, "height", sex),
+        age_years=_value(table, "age", sex),
         cardiac_output_l_per_h=_value(table, "cardiac_output", sex) * 60.0,
         volumes_l=volumes,
         flow_fractions=fractions,
@@ -157,7 +156,10 @@ def _reference(sex: Sex) -> ReferenceIndividual:
 
 
 def reference_individual(sex: Sex) -> ReferenceIndividual:
-    """The ICRP 89 adult reference male (73 kg, 176 cm) or female (60 kg, 163 cm).
+    """The ICRP 89 adult reference male (73 kg, 176 cm) or female (60 kg, 163 cm), aged 30.
+
+    The age is an assumption (see ``data/icrp89_adult.tsv``); only the body composition formula
+    of :func:`organ_scaling_law` uses it.
 
     Source: ICRP Publication 89 (Valentin 2002, Ann ICRP 32(3-4),
     doi:10.1016/S0146-6453(03)00002-2), Tables 2.8 (organ masses), 2.9 (body weight and
@@ -172,42 +174,78 @@ def reference_individual(sex: Sex) -> ReferenceIndividual:
 
 
 @dataclass(frozen=True, slots=True)
-class ScalingTerm:
-    """One organ quantity as ``reference_value · (W / reference_weight_kg) ** exponent``.
+class OrganScalingLaw:
+    """The organ scaling law around the ICRP 89 reference of one sex, stated once.
 
-    The single statement of the organ scaling law: :func:`scaled_organs` evaluates it in Python
-    and :mod:`sbmltwin.build` writes the same terms into SBML initial assignments. Flows are
-    ``fraction · Q_cardiac_output``; ``fraction_of`` names the quantity they are a fraction of.
+    :func:`scaled_organs` evaluates it (:meth:`evaluate`) and :mod:`sbmltwin.build` writes the
+    same numbers and the same arithmetic into SBML initial assignments. With body weight ``W``
+    and body fat fraction ``f`` (:mod:`sbmltwin.physiology.composition`):
+
+    * fat-free mass ``FFM = W − f·W`` and size ratio ``s = FFM / fat_free_mass_kg``;
+    * every tissue but adipose, and the blood: ``V = V_ref · s`` (``lean_volumes_l``);
+    * adipose closes the mass balance: ``V_adipose = (W − lean_mass_kg · s) / adipose_density``;
+    * cardiac output ``CO = CO_ref · s^0.75``; each flow keeps its ICRP fraction of it.
     """
 
-    key: str
-    unit: str
-    reference_value: float
-    reference_weight_kg: float
-    exponent: float
-    fraction_of: str | None = None
+    sex: Sex
+    reference: ReferenceIndividual
+    fat_fraction: float
+    fat_free_mass_kg: float
+    lean_mass_kg: float
+    adipose_density_kg_per_l: float
+    lean_volumes_l: Mapping[str, float]
+    volume_exponent: float = ALLOMETRIC_EXPONENT_VOLUME
+    cardiac_output_exponent: float = ALLOMETRIC_EXPONENT_CLEARANCE
+
+    def evaluate(self, weight_kg: float, fat_fraction: float) -> dict[str, float]:
+        """Volumes (L) and flows (L/h) for body weight ``weight_kg`` and fat ``fat_fraction``."""
+        ffm = weight_kg - fat_fraction * weight_kg
+        s = ffm / self.fat_free_mass_kg
+        out = {f"V_{t}": v * s**self.volume_exponent for t, v in self.lean_volumes_l.items()}
+        adipose_kg = weight_kg - self.lean_mass_kg * s**self.volume_exponent
+        if adipose_kg <= 0.0:
+            raise ProfileError(
+                f"{weight_kg:g} kg with body fat {100 * fat_fraction:.3g} % leaves no adipose "
+                "tissue beside the lean organs of the ICRP 89 reference scaled to its fat-free mass",
+                where="covariates",
+                hint="check weight (kg), height (cm) and age",
+            )
+        out["V_adipose"] = adipose_kg / self.adipose_density_kg_per_l
+        ref = self.reference
+        co = ref.cardiac_output_l_per_h * s**self.cardiac_output_exponent
+        out["Q_cardiac_output"] = co
+        out.update({f"Q_{t}": fraction * co for t, fraction in ref.flow_fractions.items()})
+        return {key: float(out[key]) for key in SCALED_ORGAN_UNITS}
 
 
-def organ_scaling_terms(sex: Sex) -> dict[str, ScalingTerm]:
-    """The scaling law of every key of :func:`scaled_organs` for the ICRP 89 reference of ``sex``.
-
-    Volumes: V_ref · (W/W_ref)^1; cardiac output: CO_ref · (W/W_ref)^0.75; each flow: its ICRP
-    fraction of cardiac output (Anderson & Holford 2008, PMID 17914927; ICRP 89).
-    """
-    ref = reference_individual(sex)
-    w = ref.body_weight_kg
-    terms = {
-        f"V_{t}": ScalingTerm(f"V_{t}", "L", ref.volumes_l[t], w, ALLOMETRIC_EXPONENT_VOLUME)
-        for t in TISSUES
-    }
-    terms["Q_cardiac_output"] = ScalingTerm(
-        "Q_cardiac_output", "L/h", ref.cardiac_output_l_per_h, w, ALLOMETRIC_EXPONENT_CLEARANCE
+@functools.cache
+def _law(sex: Sex) -> OrganScalingLaw:
+    ref = _reference(sex)
+    table = read_table(_TABLE, "quantity")
+    density = _value(table, "density:adipose", sex)
+    fraction = body_fat_fraction_deurenberg(ref.body_weight_kg, ref.height_cm, ref.age_years, sex)
+    lean_mass = ref.body_weight_kg - ref.volumes_l["adipose"] * density
+    return OrganScalingLaw(
+        sex=sex,
+        reference=ref,
+        fat_fraction=fraction,
+        fat_free_mass_kg=ref.body_weight_kg - fraction * ref.body_weight_kg,
+        lean_mass_kg=lean_mass,
+        adipose_density_kg_per_l=density,
+        lean_volumes_l={t: v for t, v in ref.volumes_l.items() if t != "adipose"},
     )
-    for t in FLOW_TISSUES:
-        terms[f"Q_{t}"] = ScalingTerm(
-            f"Q_{t}", "L/h", ref.flow_fractions[t], w, 0.0, fraction_of="Q_cardiac_output"
-        )
-    return terms
+
+
+def organ_scaling_law(sex: Sex) -> OrganScalingLaw:
+    """The organ scaling law of the ICRP 89 reference of ``sex`` (see :class:`OrganScalingLaw`).
+
+    Size measure: fat-free mass by Deurenberg 1991 (doi:10.1079/BJN19910073; the reference's own
+    fat fraction from its weight, height and age, so the reference reproduces ICRP 89 exactly).
+    Exponents: 1 for volumes, 0.75 for cardiac output (Anderson & Holford 2008, PMID 17914927).
+    """
+    if not isinstance(sex, Sex):
+        raise ProfileError(f"sex must be a Sex, got {sex!r}", hint="use Sex.parse('female')")
+    return _law(sex)
 
 
 def scaled_organs(cov: Covariates) -> dict[str, float]:
@@ -216,14 +254,17 @@ def scaled_organs(cov: Covariates) -> dict[str, float]:
     Keys: ``V_<tissue>`` (L) for each of :data:`TISSUES`, ``Q_<tissue>`` (L/h) for each of
     :data:`FLOW_TISSUES` and ``Q_cardiac_output`` (L/h); :data:`SCALED_ORGAN_UNITS` lists them.
 
-    Method (:func:`organ_scaling_terms`): theory-based allometry around the same-sex reference
-    (Anderson BJ, Holford NHG. Mechanism-based concepts of size and maturity in
-    pharmacokinetics. Annu Rev Pharmacol Toxicol 2008;48:303-32,
-    doi:10.1146/annurev.pharmtox.48.113006.094708, PMID 17914927): every volume scales with
-    (W / W_ref)^1; cardiac output, a physiological rate, scales with (W / W_ref)^0.75, and each
-    tissue keeps its ICRP fraction of cardiac output. This ignores body composition: in obesity
-    adipose grows more than organs, so organ volumes are overestimated. Height and age do not
-    enter. Adults only (the references are adult; children differ in proportions).
+    Method (:func:`organ_scaling_law`): body fat from BMI, age and sex (Deurenberg P, Weststrate
+    JA, Seidell JC. Br J Nutr 1991;65:105-14, doi:10.1079/BJN19910073, PMID 2043597), so weight,
+    height, age and sex all enter. Lean tissues and blood scale with fat-free mass relative to
+    the same-sex reference's (computed with the same formula at its ICRP 89 weight, height and
+    age 30 y), adipose takes the rest of the body weight; cardiac output scales with
+    (FFM/FFM_ref)^0.75, theory-based allometry (Anderson BJ, Holford NHG. Annu Rev Pharmacol
+    Toxicol 2008;48:303-32, doi:10.1146/annurev.pharmtox.48.113006.094708, PMID 17914927) with
+    fat-free mass as the size, and each tissue keeps its ICRP fraction of cardiac output. Age
+    acts only through body composition (no separate age decline of organ size or flow).
+    Adults only; outside the formula's derivation sample (BMI 13.9–40.9 kg/m², age ≤ 83 y) it
+    extrapolates: :func:`~sbmltwin.physiology.body_composition` gives the warnings.
     """
     if not isinstance(cov, Covariates):
         raise ProfileError(f"expected Covariates, got {type(cov).__name__}")
@@ -233,10 +274,5 @@ def scaled_organs(cov: Covariates) -> dict[str, float]:
             where="covariates",
             hint="paediatric organ scaling is not implemented",
         )
-    out: dict[str, float] = {}
-    for key, term in organ_scaling_terms(cov.sex).items():
-        value = term.reference_value * allometric_factor(
-            cov.weight_kg, reference_kg=term.reference_weight_kg, exponent=term.exponent
-        )
-        out[key] = value * out[term.fraction_of] if term.fraction_of else value
-    return out
+    fraction = body_fat_fraction_deurenberg(cov.weight_kg, cov.height_cm, cov.age_years, cov.sex)
+    return organ_scaling_law(cov.sex).evaluate(cov.weight_kg, fraction)

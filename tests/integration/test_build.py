@@ -20,7 +20,7 @@ from sbmltwin.cli import cli
 from sbmltwin.engine import IntegratorSettings, compile_model, simulate
 from sbmltwin.engine.compile import _CACHE
 from sbmltwin.engine.dosing import add_infusion_inputs, parse_regimen
-from sbmltwin.errors import CompoundError, Severity
+from sbmltwin.errors import CompoundError, ProfileError, Severity
 from sbmltwin.model import check_model
 from sbmltwin.personalize import load_bindings, parse_profile, personalize
 from sbmltwin.physiology import Covariates, Sex, reference_individual, scaled_organs
@@ -205,21 +205,61 @@ def test_twin_changes_volumes_and_flows_without_recompiling(built, compiled, tmp
     bindings = load_bindings(bindings_path)
     cached = len(_CACHE)
     roadrunner = compiled.roadrunner
-    for sex, weight in (("female", 58.0), ("male", 95.0)):
+    sids = {f"V_{name}": sid for sid, name in TISSUE_NAMES.items() if sid not in ("lun",)}
+    sids |= {"V_lung": "lun", "V_arterial_blood": "art", "V_venous_blood": "ven"}
+    sids |= {f"Q_{name}": f"Q_{sid}" for sid, name in TISSUE_NAMES.items() if sid != "lun"}
+    sids |= {"Q_cardiac_output": "Q_CO", "Q_hepatic_artery": "Q_ha"}
+    seen = []
+    # weight, sex, height and age each differ; the last two share weight and sex, not height/age
+    for sex, weight, height, age in (
+        ("female", 58.0, 150.0, 70.0),
+        ("male", 95.0, 190.0, 25.0),
+        ("male", 80.0, 165.0, 60.0),
+        ("male", 80.0, 185.0, 30.0),
+    ):
         profile = parse_profile(
-            {"id": sex, "sex": sex, "age": "40 year", "weight": f"{weight} kg", "height": "170 cm"}
+            {
+                "id": sex,
+                "sex": sex,
+                "age": f"{age} year",
+                "weight": f"{weight} kg",
+                "height": f"{height} cm",
+            }
         )
         pset = personalize(built.model, profile, bindings)
+        assert {"BW", "f_fat"} <= set(pset.as_dict())
         result = simulate(
-            compiled, pset.as_dict(), (), end=1.0, points=2, outputs=["adi", "liv", "Q_kid", "Q_CO"]
+            compiled, pset.as_dict(), (), end=1.0, points=2, outputs=list(sids.values())
         )
-        expected = scaled_organs(Covariates(Sex.parse(sex), 40.0, weight, 170.0))
+        expected = scaled_organs(Covariates(Sex.parse(sex), age, weight, height))
         row = result.frame.iloc[0]
-        assert row["adi"] == pytest.approx(expected["V_adipose"], rel=1e-12)
-        assert row["liv"] == pytest.approx(expected["V_liver"], rel=1e-12)
-        assert row["Q_kid"] == pytest.approx(expected["Q_kidney"], rel=1e-12)
-        assert row["Q_CO"] == pytest.approx(expected["Q_cardiac_output"], rel=1e-12)
+        for key, sid in sids.items():
+            assert row[sid] == pytest.approx(expected[key], rel=1e-12), key
+        seen.append(row)
+    assert seen[2]["liv"] < seen[3]["liv"] and seen[2]["adi"] > seen[3]["adi"]  # height, age
     assert len(_CACHE) == cached and compiled.roadrunner is roadrunner  # nothing recompiled
+
+
+def test_default_model_is_the_icrp_89_reference_male(built, compiled) -> None:  # type: ignore[no-untyped-def]
+    result = simulate(compiled, {}, (), end=1.0, points=2, outputs=["liv", "adi", "mus", "Q_CO"])
+    row = result.frame.iloc[0]
+    assert row["liv"] == pytest.approx(1.8, rel=1e-12)  # ICRP 89 Table 2.8, g → L at 1 kg/L
+    assert row["mus"] == pytest.approx(29.0, rel=1e-12)
+    assert row["adi"] == pytest.approx(14.5 / 0.92, rel=1e-12)
+    assert row["Q_CO"] == pytest.approx(Q_CO, rel=1e-12)
+
+
+def test_body_composition_warnings_and_errors_reach_the_twin(built, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "twin.toml"
+    path.write_text(built.bindings, encoding="utf-8")
+    bindings = load_bindings(path)
+    obese = {"id": "o", "sex": "female", "age": "50 year", "weight": "130 kg", "height": "160 cm"}
+    pset = personalize(built.model, parse_profile(obese), bindings)
+    reason = next(c.reason for c in pset.changes if c.sid == "f_fat")
+    assert "BMI 50.8" in reason and "WARNING" in reason and "extrapolated" in reason
+    child = {"id": "c", "sex": "male", "age": "12 year", "weight": "40 kg", "height": "150 cm"}
+    with pytest.raises(ProfileError, match="adult"):
+        personalize(built.model, parse_profile(child), bindings)
 
 
 def test_genes_renal_function_and_child_pugh_reach_the_model(built, tmp_path) -> None:  # type: ignore[no-untyped-def]

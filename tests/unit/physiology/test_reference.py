@@ -123,33 +123,111 @@ def test_reference_needs_sex_enum() -> None:
 # --- scaled_organs -----------------------------------------------------------------------------
 
 
+DENSITY = {"adipose": 0.92, "bone": 1.3}  # kg/L (Huisinga 2012), all else 1
+
+
+def _deurenberg_fraction(w: float, h_cm: float, age: float, male: bool) -> float:
+    """Deurenberg 1991 (Br J Nutr 65:105) adult BF% / 100, written out from the paper."""
+    return (1.20 * w / (h_cm / 100.0) ** 2 + 0.23 * age - 10.8 * male - 5.4) / 100.0
+
+
 @pytest.mark.parametrize("sex", list(Sex))
-def test_scaled_organs_at_reference_weight_are_the_reference(sex: Sex) -> None:
+def test_scaled_organs_of_the_reference_individual_are_icrp_89(sex: Sex) -> None:
+    # the reference's weight, height (Table 2.9) and age 30 give back ICRP 89 exactly
+    body = ICRP_BODY[sex]
+    out = scaled_organs(Covariates(sex, 30.0, body["weight"], body["height"]))
     ref = reference_individual(sex)
-    out = scaled_organs(Covariates(sex, 35.0, ref.body_weight_kg, ref.height_cm))
+    assert ref.age_years == 30.0
+    for tissue, grams in ICRP_MASS_G[sex].items():
+        assert out[f"V_{tissue}"] == pytest.approx(grams / 1000.0, rel=1e-12)
+    adipose_kg = {Sex.MALE: 14.5, Sex.FEMALE: 19.0}[sex]  # Table 2.8
+    assert out["V_adipose"] == pytest.approx(adipose_kg / 0.92, rel=1e-12)
     for t in TISSUES:
         assert out[f"V_{t}"] == pytest.approx(ref.volumes_l[t], rel=1e-12)
-    for t in FLOW_TISSUES:
-        assert out[f"Q_{t}"] == pytest.approx(ref.flows_l_per_h[t], rel=1e-12)
-    assert out["Q_cardiac_output"] == pytest.approx(ref.cardiac_output_l_per_h, rel=1e-12)
+    assert out["Q_cardiac_output"] == pytest.approx(body["co_l_min"] * 60.0, rel=1e-12)
+    for tissue, pct in ICRP_FLOW_PCT[sex].items():
+        assert out[f"Q_{tissue}"] == pytest.approx(pct / 100 * body["co_l_min"] * 60, rel=1e-12)
 
 
 def test_scaled_organs_worked_example() -> None:
-    # 146 kg man = 2 × the 73 kg reference: volumes × 2, flows × 2^0.75 = 1.681793
-    out = scaled_organs(Covariates(Sex.MALE, 40.0, 146.0, 176.0))
-    assert out["V_liver"] == pytest.approx(3.6, rel=1e-12)
-    assert out["Q_cardiac_output"] == pytest.approx(390.0 * 2**0.75, rel=1e-12)
-    assert out["Q_kidney"] == pytest.approx(0.19 * 390.0 * 2**0.75, rel=1e-12)
+    # 80 kg, 200 cm, 50 y man: BMI 20 → BF 1.2·20 + 0.23·50 − 10.8 − 5.4 = 19.3 %, FFM 64.56 kg.
+    # Reference man 73 kg, 176 cm, 30 y: BMI 23.566632 → BF 18.979959 %, FFM 59.144630 kg.
+    ffm = 80.0 * (1 - 0.193)
+    ffm_ref = 73.0 * (1 - _deurenberg_fraction(73.0, 176.0, 30.0, male=True))
+    assert ffm_ref == pytest.approx(59.14463, rel=1e-6)
+    s = ffm / ffm_ref
+    out = scaled_organs(Covariates(Sex.MALE, 50.0, 80.0, 200.0))
+    assert out["V_liver"] == pytest.approx(1.8 * s, rel=1e-12)
+    assert out["V_muscle"] == pytest.approx(29.0 * s, rel=1e-12)
+    assert out["V_venous_blood"] == pytest.approx(5.3 * 0.705 * s, rel=1e-12)
+    # adipose: body weight minus the lean tissues (73 − 14.5 kg in the reference) scaled by s
+    assert out["V_adipose"] == pytest.approx((80.0 - (73.0 - 14.5) * s) / 0.92, rel=1e-12)
+    assert out["Q_cardiac_output"] == pytest.approx(390.0 * s**0.75, rel=1e-12)
+    assert out["Q_kidney"] == pytest.approx(0.19 * 390.0 * s**0.75, rel=1e-12)
 
 
-@given(w=st.floats(min_value=30.0, max_value=250.0), sex=st.sampled_from(list(Sex)))
-def test_scaled_organs_keep_balances(w: float, sex: Sex) -> None:
-    out = scaled_organs(Covariates(sex, 40.0, w, 170.0))
+def test_height_and_age_change_the_organs() -> None:
+    # same 70 kg woman: shorter (higher BMI) or older means more fat, smaller lean organs
+    base = scaled_organs(Covariates(Sex.FEMALE, 30.0, 70.0, 170.0))
+    short = scaled_organs(Covariates(Sex.FEMALE, 30.0, 70.0, 155.0))
+    old = scaled_organs(Covariates(Sex.FEMALE, 70.0, 70.0, 170.0))
+    for other in (short, old):
+        assert other["V_adipose"] > base["V_adipose"]
+        assert other["V_liver"] < base["V_liver"]
+        assert other["Q_cardiac_output"] < base["Q_cardiac_output"]
+    # 40 years at 0.23 %/y: BF +9.2 points, FFM 70·(1 − f − 0.092) against 70·(1 − f)
+    f = _deurenberg_fraction(70.0, 170.0, 30.0, male=False)
+    assert old["V_liver"] / base["V_liver"] == pytest.approx((1 - f - 0.092) / (1 - f), rel=1e-12)
+
+
+def test_adipose_rises_with_bmi_while_lean_organs_follow_ffm() -> None:
+    ref = reference_individual(Sex.MALE)
+    ffm_ref = 73.0 * (1 - _deurenberg_fraction(73.0, 176.0, 30.0, male=True))
+    previous = 0.0
+    for w in (60.0, 73.0, 90.0, 110.0):  # 176 cm, 45 y: BMI 19.4 … 35.5
+        out = scaled_organs(Covariates(Sex.MALE, 45.0, w, 176.0))
+        assert out["V_adipose"] > previous
+        previous = out["V_adipose"]
+        ffm = w * (1 - _deurenberg_fraction(w, 176.0, 45.0, male=True))
+        for t in ("liver", "kidney", "brain", "muscle", "rest"):
+            assert out[f"V_{t}"] == pytest.approx(ref.volumes_l[t] * ffm / ffm_ref, rel=1e-12)
+
+
+_ADULT = {
+    "sex": st.sampled_from(list(Sex)),
+    "age": st.floats(min_value=18.0, max_value=83.0),
+    "height": st.floats(min_value=145.0, max_value=200.0),
+}
+
+
+@given(**_ADULT, bmi=st.floats(min_value=13.9, max_value=40.9))
+def test_scaled_organs_are_positive_and_keep_balances(
+    sex: Sex, age: float, height: float, bmi: float
+) -> None:
+    w = bmi * (height / 100.0) ** 2
+    out = scaled_organs(Covariates(sex, age, w, height))
+    assert all(v > 0.0 for v in out.values())
     co = out["Q_cardiac_output"]
     assert sum(out[f"Q_{t}"] for t in VENOUS_RETURN) == pytest.approx(co, rel=1e-12)
     assert out["Q_lung"] == pytest.approx(co, rel=1e-12)
-    ref = reference_individual(sex)
-    assert out["V_liver"] / ref.volumes_l["liver"] == pytest.approx(w / ref.body_weight_kg)
+    mass = sum(out[f"V_{t}"] * DENSITY.get(t, 1.0) for t in TISSUES)
+    assert mass == pytest.approx(w, rel=1e-12)  # tissues and blood add up to body weight
+
+
+@given(**_ADULT, bmi=st.floats(min_value=13.9, max_value=40.0), step=st.floats(0.01, 0.9))
+def test_scaled_organs_are_monotonic_in_weight_at_fixed_height(
+    sex: Sex, age: float, height: float, bmi: float, step: float
+) -> None:
+    w = bmi * (height / 100.0) ** 2
+    lo = scaled_organs(Covariates(sex, age, w, height))
+    hi = scaled_organs(Covariates(sex, age, w + step * (height / 100.0) ** 2, height))
+    assert hi["V_adipose"] > lo["V_adipose"]
+    # lean organs follow FFM = W(1 − f); dFFM/dW = 1 − f − 0.012·BMI is negative only where
+    # 0.024·BMI + 0.0023·age > 1.054 (female) or 1.162 (male): the linear BF% formula's region
+    male = sex is Sex.MALE
+    slope = 1 - 0.024 * (bmi + step) - 0.0023 * age + (0.162 if male else 0.054)
+    if slope > 0:
+        assert hi["V_liver"] > lo["V_liver"] and hi["Q_cardiac_output"] > lo["Q_cardiac_output"]
 
 
 def test_scaled_organ_keys_and_units_are_pint_parsable() -> None:
@@ -164,3 +242,9 @@ def test_scaled_organs_refuses_children() -> None:
     with pytest.raises(ProfileError) as info:
         scaled_organs(Covariates(Sex.MALE, 10.0, 32.0, 138.0))
     assert "10.0" in str(info.value)
+
+
+def test_scaled_organs_refuse_a_body_fat_the_formula_cannot_give() -> None:
+    # 18-year-old man, BMI 10: 1.2·10 + 0.23·18 − 10.8 − 5.4 = −0.06 % body fat
+    with pytest.raises(ProfileError, match="Deurenberg"):
+        scaled_organs(Covariates(Sex.MALE, 18.0, 32.4, 180.0))
