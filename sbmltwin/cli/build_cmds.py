@@ -23,8 +23,9 @@ def build(compound_file: str, out_dir: str) -> None:
     """Build a whole-body PBPK model (SBML L3V2) from COMPOUND_FILE.
 
     Writes model.xml (units, SBO terms, every value's source in its notes), twin.toml
-    (bindings: genes, weight and sex, renal function, Child-Pugh, dose targets, outputs) and
-    the generated parameter section of README.md (the rest of an existing README is kept).
+    (bindings: genes, weight, sex, body fat from weight, height, age and sex, renal function,
+    Child-Pugh, dose targets, outputs) and the generated parameter section of README.md (the
+    rest of an existing README is kept).
 
     \b
     Example:

@@ -399,3 +399,20 @@ def test_every_class_builds_clean(physchem: dict, paper: str) -> None:  # type: 
     built = build_model(parse_compound(data, source="cls.toml"))
     assert [i for i in check_model(built.model) if i.severity is not Severity.INFO] == []
     assert paper in built.model.document().getModel().getParameter("Kp_mus").getNotesString()
+
+
+LIBRARY = Path(__file__).resolve().parents[2] / "model_library"
+
+
+@pytest.mark.parametrize("drug", sorted(p.parent.name for p in LIBRARY.glob("*/compound.toml")))
+def test_library_models_are_what_the_builder_writes_today(drug: str) -> None:
+    # a library model built by an older builder (e.g. before height and age entered the organ
+    # scaling) fails here: rebuild it with `sbmltwin build model_library/<drug>/compound.toml
+    # -o model_library/<drug>/`
+    folder = LIBRARY / drug
+    built = build_model(load_compound(folder / "compound.toml"))
+    assert built.sbml == (folder / "model.xml").read_text(encoding="utf-8"), "model.xml is stale"
+    assert built.bindings == (folder / "twin.toml").read_text(encoding="utf-8"), (
+        "twin.toml is stale"
+    )
+    assert built.readme in (folder / "README.md").read_text(encoding="utf-8"), "README is stale"
