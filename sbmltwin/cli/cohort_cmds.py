@@ -163,8 +163,26 @@ def cohort_cmd(
     if show:
         click.echo("", err=True)
     click.echo(f"{run.n} twins, {run.failed} failed, {run.seconds:.1f} s → {run.path}")
+    for line in _record_notes(run.settings):
+        click.echo(f"sbmltwin: note: {line}", err=True)
     if run.timecourses is not None:
         click.echo(f"time courses → {run.timecourses}")
+
+
+def _record_notes(settings: dict[str, Any]) -> list[str]:
+    """What the run record says was excluded, unused or idle, one line each."""
+    notes = []
+    uncertain = settings.get("uncertain_alleles", {})
+    for gene, info in uncertain.get("excluded", {}).items():
+        notes.append(
+            f"{gene}: {len(info['alleles'])} alleles of uncertain function "
+            f"({100 * info['frequency']:.2f} % of the allele frequency) excluded and the rest "
+            f'renormalized (population uncertain = "{uncertain.get("policy")}")'
+        )
+    notes += [f"{item}: no binding uses it" for item in settings.get("unused_profile_items", [])]
+    notes += list(settings.get("idle_bindings", []))
+    notes += [f"warning: {w}" for w in settings.get("warnings", [])]
+    return notes
 
 
 @cli.command("cohort-summary")
@@ -200,5 +218,7 @@ def cohort_summary_cmd(table: str, by: str | None, html_path: str | None) -> Non
             f"{', summary-only' if record.get('summary_only') else ''}",
             err=True,
         )
+        for line in _record_notes(record):
+            click.echo(f"note: {line}", err=True)
     if html_path:
         click.echo(f"wrote {write_summary_html(table, html_path, by=by)}", err=True)

@@ -16,10 +16,18 @@ from sbmltwin.units import ModelUnit, parse_quantity
 @click.argument("model_ref", metavar="MODEL")
 @click.option("--practice", is_flag=True, help="Also run libsbml's modeling-practice checks.")
 @click.option("--no-units", is_flag=True, help="Skip libsbml's unit-consistency checks.")
-def check(model_ref: str, practice: bool, no_units: bool) -> int:
+@click.option(
+    "--bindings",
+    "bindings_path",
+    type=click.Path(dir_okay=False),
+    help="Also check these bindings against MODEL, and the effect of their doses and genes.",
+)
+def check(model_ref: str, practice: bool, no_units: bool, bindings_path: str | None) -> int:
     """Check MODEL: libsbml consistency (units included) and the pre-flight lint.
 
     Exits 2 when the model has errors or uses SBML features sbmltwin cannot simulate correctly.
+    With --bindings: the bindings must fit the model (ids, units), and each dosing target and
+    gene binding must be able to move the bindings' [outputs] (warnings otherwise).
 
     \b
     Example:
@@ -31,9 +39,20 @@ def check(model_ref: str, practice: bool, no_units: bool) -> int:
         click.echo(str(issue))
     errors = sum(i.severity is Severity.ERROR for i in issues)
     warnings = sum(i.severity is Severity.WARNING for i in issues)
-    click.echo(f"{model.source}: {errors} error(s), {warnings} warning(s)")
     if errors:
+        click.echo(f"{model.source}: {errors} error(s), {warnings} warning(s)")
         require_simulatable(model, issues)  # raises with the first error named
+    notes: tuple[str, ...] = ()
+    if bindings_path is not None:
+        from sbmltwin.engine import check_effects
+        from sbmltwin.personalize import load_bindings, validate_bindings
+
+        bindings = load_bindings(bindings_path)
+        validate_bindings(bindings, model)
+        notes = check_effects(model, bindings)
+        for line in notes:
+            click.echo(f"warning: {line}")
+    click.echo(f"{model.source}: {errors} error(s), {warnings + len(notes)} warning(s)")
     return 0
 
 
@@ -168,7 +187,14 @@ def simulate(
 
     With --profile and --bindings the run is that twin's (see 'sbmltwin personalize').
     """
-    from sbmltwin.engine import CompileSettings, IntegratorSettings, parse_regimen, prepare_run
+    from sbmltwin.engine import (
+        CompileSettings,
+        IntegratorSettings,
+        default_outputs,
+        parse_regimen,
+        prepare_run,
+    )
+    from sbmltwin.engine.effects import check_binding_effects
 
     model = _load(model_ref)
     for warning in require_simulatable(model):
@@ -194,6 +220,8 @@ def simulate(
         tunit = ModelUnit(time_unit, f"1 {q.units}")
     start = _time_arg(start_text, tunit, "--start")
     end = _time_arg(end_text, tunit, "--end")
+    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    checked = outputs if outputs is not None else list(default_outputs(model))
     prepared = prepare_run(
         model,
         parse_regimen(doses),
@@ -203,14 +231,22 @@ def simulate(
         molecular_weight=mw,
         time_unit=tunit,
         compile_settings=CompileSettings(backend=backend, optimization=opt),  # type: ignore[arg-type]
+        outputs=checked,
     )
     if prepared.pset is not None:
         click.echo(prepared.pset.explain(), err=True)
-    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    for line in prepared.setup.warnings:
+        click.echo(f"sbmltwin: warning: {line}", err=True)
     integrator = IntegratorSettings(absolute_tolerance=atol, relative_tolerance=rtol)
     result = prepared.simulate(
         start=start, end=end, points=points, outputs=outputs, integrator=integrator
     )
+    if prepared.pset is not None and prepared.setup.events:
+        effects = prepared.binding_effects(
+            end=end, points=points, outputs=checked, integrator=integrator
+        )
+        for line in check_binding_effects(effects):
+            click.echo(f"sbmltwin: warning: {line}", err=True)
     if self_check:
         from sbmltwin.engine.selfcheck import self_check as run_self_check
 

@@ -57,6 +57,7 @@ def genotype(gene: str, diplotypes: tuple[str, ...], input_file: str | None, fmt
                 "gene": call.gene,
                 "diplotype": call.diplotype,
                 "activity_score": call.activity_score,
+                "activity_score_text": call.score_text if call.activity_score is not None else None,
                 "phenotype": call.phenotype.value,
                 "table_version": call.table_version,
             }
@@ -64,10 +65,18 @@ def genotype(gene: str, diplotypes: tuple[str, ...], input_file: str | None, fmt
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2))
         return
-    click.echo("\t".join(rows[0]))
+    # TSV: the activity score as CPIC writes it (a lower bound keeps its "≥")
+    columns = [k for k in rows[0] if k != "activity_score_text"]
+    click.echo("\t".join(columns))
     for row in rows:
+        shown = {**row, "activity_score": row["activity_score_text"]}
         cells = (
-            "" if v is None else f"{v:g}" if isinstance(v, float) else str(v) for v in row.values()
+            ""
+            if shown[k] is None
+            else f"{shown[k]:g}"
+            if isinstance(shown[k], float)
+            else str(shown[k])
+            for k in columns
         )
         click.echo("\t".join(cells))
 
@@ -118,6 +127,17 @@ def personalize(
     pset = make_twin(model, profile, bindings)
     if explain:
         click.echo(pset.explain())
+        if any(b.section == "genes" for b in bindings.bindings):
+            from sbmltwin.engine import check_effects
+
+            if bindings.dosing and bindings.outputs:
+                for line in check_effects(model, bindings, profile):
+                    click.echo(f"warning: {line}")
+            else:
+                click.echo(
+                    "note: the effect of the gene bindings is not checked: the bindings name "
+                    "no [dosing] target or no [outputs]"
+                )
     else:
         for c in pset.changes:
             click.echo(f"{c.sid}\t{c.old:.6g}\t{c.new:.6g}\t{c.unit}")

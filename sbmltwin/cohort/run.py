@@ -34,20 +34,29 @@ from sbmltwin.cohort.fast import (
     finish_metrics,
 )
 from sbmltwin.cohort.plan import PersonalizationPlan
-from sbmltwin.cohort.sampling import PopulationSpec, TwinBlock, sample_block, twin_id
+from sbmltwin.cohort.sampling import (
+    PopulationSpec,
+    TwinBlock,
+    sample_block,
+    sample_twin,
+    twin_id,
+)
 from sbmltwin.engine import (
     CompiledModel,
     DoseEvent,
     IntegratorSettings,
     Regimen,
+    RunSetup,
     compile_model,
     prepare_setup,
 )
 from sbmltwin.engine.batch import BatchSimulator
+from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.engine.simulate import output_unit
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
 from sbmltwin.personalize import Bindings
+from sbmltwin.personalize.apply import binding_uses, unused_items
 from sbmltwin.pk import nca_batch
 from sbmltwin.provenance import software_versions
 
@@ -63,8 +72,9 @@ __all__ = [
 ]
 
 METRICS = ("cmax", "tmax", "auc_0_t", "auc_0_inf", "half_life")
-_FORMAT = 3  # 2: summary-only grid with geometric points after each dose; time courses
+_FORMAT = 4  # 2: summary-only grid with geometric points after each dose; time courses
 # 3: summary-only absolute tolerance scaled by the dose (chunks of format 2 differ slightly)
+# 4: lower-bound activity-score column; uncertain-allele policy; gene names canonical
 _ROWS = 64  # twins per block of array work (NCA, peaks): results do not depend on it
 
 
@@ -297,6 +307,7 @@ def _table(
         columns += [
             [c.diplotype for c in calls],
             [c.activity_score for c in calls],
+            [c.lower_bound for c in calls],
             [c.phenotype.short for c in calls],
         ]
     columns += [block.iiv[sid] for sid in task.spec.iiv]
@@ -359,6 +370,7 @@ def _schema(task: CohortTask) -> Any:
         fields += [
             (f"{gene}_diplotype", pa.string()),
             (f"{gene}_activity_score", pa.float64()),
+            (f"{gene}_activity_score_lower_bound", pa.bool_()),  # CPIC "≥": simulated at it
             (f"{gene}_phenotype", pa.string()),
         ]
     fields += [(f"iiv_{sid}", pa.float64()) for sid in task.spec.iiv]
@@ -468,7 +480,9 @@ def run_cohort(
             where="timecourses",
             hint="drop --summary-only, or drop --timecourses",
         )
-    setup = prepare_setup(model, regimen, bindings=bindings, molecular_weight=molecular_weight)
+    setup = prepare_setup(
+        model, regimen, bindings=bindings, molecular_weight=molecular_weight, outputs=outputs
+    )
     events = setup.events
     task = CohortTask(
         setup.model,
@@ -504,6 +518,9 @@ def run_cohort(
         "summary_only": summary_only,
         "integrator": repr(integrator),
         "timecourses": tc_out is not None,
+        "uncertain_alleles": spec.uncertain_record(),
+        **_unused(bindings, spec),
+        "warnings": [*setup.warnings, *_binding_warnings(setup, spec, seed, n, outputs, end)],
     }
     _prepare(out, parts, settings, resume)
     chunks = [
@@ -548,6 +565,42 @@ def run_cohort(
         settings,
         tc_out,
     )
+
+
+def _binding_warnings(
+    setup: RunSetup, spec: PopulationSpec, seed: int, n: int, outputs: Sequence[str], end: float
+) -> list[str]:
+    """Gene bindings without effect on the outputs, at the first twin that personalizes (its
+    IIV left out), on a 481-point grid."""
+    if setup.bindings is None or not any(b.section == "genes" for b in setup.bindings.bindings):
+        return []
+    for i in range(min(n, 20)):
+        twin = sample_twin(spec, seed, i)
+        try:
+            run = setup.run(twin.profile)
+        except SbmlTwinError:
+            continue
+        effects = run.binding_effects(end=end, points=481, outputs=outputs)
+        return [f"{twin.profile.id}: {w}" for w in check_binding_effects(effects)]
+    return ["the effect of the gene bindings was not checked: none of the first twins personalizes"]
+
+
+def _unused(bindings: Bindings, spec: PopulationSpec) -> dict[str, list[str]]:
+    """What the run record says about inputs that do nothing: sampled profile items no binding
+    reads, and bindings whose input the population does not sample (they keep the model's
+    value for every twin)."""
+    sampled = {g: f"{g} (sampled genotype)" for g in spec.genes}
+    sampled.update(
+        {c: c.replace("_", " ") for c in ("weight", "height", "age", "sex", "serum_creatinine")}
+    )
+    have = set(sampled)
+    idle = [
+        f"{b.key} → {b.parameter}: the population samples no "
+        f"{', '.join(u for u in binding_uses(b) if u not in have)}; the model's value is kept"
+        for b in bindings.bindings
+        if not set(binding_uses(b)) <= have
+    ]
+    return {"unused_profile_items": list(unused_items(sampled, bindings)), "idle_bindings": idle}
 
 
 def _failed(table: Any) -> int:

@@ -82,7 +82,11 @@ _TOP_KEYS = {
     "iiv",
     "unknown_alleles",
     "comedications",
+    "uncertain",
 }
+#: what a spec does with alleles of uncertain or unknown function (CPIC gives no activity value
+#: or function, so a diplotype with one is "Indeterminate")
+UNCERTAIN_POLICIES = ("exclude", "as_reference", "fail")
 _COV_KEYS = {
     "female_fraction",
     "age",
@@ -163,6 +167,20 @@ class PopulationSpec:
     unknown_alleles: str = "error"
     source: str = "<population>"
     comedications: Mapping[str, float] = field(default_factory=dict)  # drug -> prevalence
+    uncertain: str = "exclude"
+    # gene → (alleles of uncertain function set aside, their summed frequency before
+    # renormalization); only with uncertain = "exclude"
+    excluded: Mapping[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+
+    def uncertain_record(self) -> dict[str, object]:
+        """The uncertain-allele policy and what it did, for run records."""
+        return {
+            "policy": self.uncertain,
+            "excluded": {
+                gene: {"alleles": list(alleles), "frequency": share}
+                for gene, (alleles, share) in self.excluded.items()
+            },
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,17 +283,32 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
     unknown_policy = str(data.get("unknown_alleles", "error"))
     if unknown_policy not in ("error", "indeterminate"):
         raise ProfileError("unknown_alleles must be 'error' or 'indeterminate'", where=source)
+    uncertain = str(data.get("uncertain", "exclude"))
+    if uncertain not in UNCERTAIN_POLICIES:
+        raise ProfileError(
+            f"uncertain = {uncertain!r} is not a policy",
+            where=source,
+            hint="use 'exclude' (drop alleles of uncertain function and renormalize; the "
+            "default), 'as_reference' (score them as the reference allele) or 'fail'",
+        )
     genes_in = data.get("genes", [])
     if not isinstance(genes_in, list) or not all(isinstance(g, str) for g in genes_in):
         raise ProfileError("genes must be a list of gene symbols", where=source)
     genes = tuple(sorted({canonical_gene(g, where=f"{source} genes") for g in genes_in}))
     frequencies = {}
+    excluded: dict[str, tuple[tuple[str, ...], float]] = {}
     for gene in genes:
         freqs = allele_frequencies(gene, population)
         total = sum(freqs.values())
         if abs(total - 1) > 1e-3:
             raise ProfileError(f"{gene} {population} frequencies sum to {total:.4f}", where=source)
         _check_alleles(gene, freqs, unknown_policy, source)
+        if uncertain == "exclude":
+            dropped = tuple(a for a in freqs if _uncertain(gene, a))
+            if dropped:
+                excluded[gene] = (dropped, sum(freqs[a] for a in dropped) / total)
+                freqs = {a: f for a, f in freqs.items() if a not in dropped}
+                total = sum(freqs.values())
         names = tuple(freqs)
         frequencies[gene] = (names, tuple(freqs[a] / total for a in names))
 
@@ -339,6 +372,8 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
         iiv=dict(sorted(iiv.items())),
         unknown_alleles=unknown_policy,
         source=source,
+        uncertain=uncertain,
+        excluded=excluded,
     )
 
 
@@ -359,18 +394,59 @@ def _check_alleles(gene: str, freqs: Mapping[str, float], policy: str, where: st
         )
 
 
-def _gene_call(gene: str, a1: str, a2: str) -> GeneCall:
+@functools.lru_cache(maxsize=4096)
+def _uncertain(gene: str, allele: str) -> bool:
+    """Whether CPIC gives ``allele`` no activity value or function: paired with the reference
+    allele (or itself) it makes an Indeterminate diplotype. Alleles sbmltwin.pgx cannot parse
+    are left to ``unknown_alleles``."""
+    reference = gene_table_reference(gene)
     try:
-        return call_genotype(gene, f"{a1}/{a2}")
+        calls = [call_genotype(gene, f"{reference}/{allele}")]
+        calls.append(call_genotype(gene, f"{allele}/{allele}"))
+    except GenotypeError:
+        return False
+    return any(c.phenotype is Phenotype.INDETERMINATE for c in calls)
+
+
+def gene_table_reference(gene: str) -> str:
+    """The reference allele CPIC scores others against (``*1``; DPYD ``Reference``)."""
+    from sbmltwin.pgx._tables import gene_table
+
+    table = gene_table(gene)
+    assert table is not None
+    return table.reference_allele
+
+
+def _gene_call(gene: str, a1: str, a2: str, uncertain: str = "fail") -> GeneCall:
+    try:
+        call = call_genotype(gene, f"{a1}/{a2}")
     except GenotypeError:
         # only reachable with unknown_alleles = "indeterminate" (checked at parse time)
         return GeneCall(gene, f"{a1}/{a2}", None, Phenotype.INDETERMINATE, "", SOURCE)
+    if uncertain != "as_reference" or call.phenotype is not Phenotype.INDETERMINATE:
+        return call
+    reference = gene_table_reference(gene)
+    swapped = [a for a in (a1, a2) if _uncertain(gene, a)]
+    scored = call_genotype(
+        gene, "/".join(reference if _uncertain(gene, a) else a for a in (a1, a2))
+    )
+    names = " and ".join(dict.fromkeys(swapped))
+    return GeneCall(
+        gene,
+        call.diplotype,
+        scored.activity_score,
+        scored.phenotype,
+        call.table_version,
+        f"{names} (uncertain function) scored as {reference} by the population's "
+        'uncertain = "as_reference"',
+        lower_bound=scored.lower_bound,
+    )
 
 
 @functools.lru_cache(maxsize=65536)
-def _cached_call(gene: str, a1: str, a2: str) -> GeneCall:
+def _cached_call(gene: str, a1: str, a2: str, uncertain: str = "fail") -> GeneCall:
     first, second = sorted((a1, a2))
-    return _gene_call(gene, first, second)
+    return _gene_call(gene, first, second, uncertain)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -433,7 +509,7 @@ class _Sampler:
             names, cdf = self.cdfs[gene]
             u1, u2 = rng.random(2)
             i, j = bisect.bisect_right(cdf, float(u1)), bisect.bisect_right(cdf, float(u2))
-            calls.append(_cached_call(gene, names[i], names[j]))
+            calls.append(_cached_call(gene, names[i], names[j], spec.uncertain))
         iiv = [math.exp(omega * float(rng.standard_normal())) for _, omega in self.omegas]
         if spec.comedications:  # drawn last: specs without co-medications draw as before
             taken = [d for d, share in spec.comedications.items() if rng.random() < share]

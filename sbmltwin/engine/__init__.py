@@ -12,7 +12,13 @@ from sbmltwin.engine.dosing import (
     parse_regimen,
     resolve_regimen,
 )
-from sbmltwin.engine.runpath import PreparedRun, RunSetup, prepare_run, prepare_setup
+from sbmltwin.engine.runpath import (
+    PreparedRun,
+    RunSetup,
+    check_effects,
+    prepare_run,
+    prepare_setup,
+)
 from sbmltwin.engine.simulate import (
     IntegratorSettings,
     SimulationResult,
@@ -34,6 +40,7 @@ __all__ = [
     "SimulationResult",
     "Status",
     "add_infusion_inputs",
+    "check_effects",
     "clear_cache",
     "compile_model",
     "default_outputs",

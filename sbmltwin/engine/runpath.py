@@ -23,13 +23,20 @@ from dataclasses import dataclass, field
 
 from sbmltwin.engine.compile import CompiledModel, CompileSettings, compile_model
 from sbmltwin.engine.dosing import DoseEvent, Regimen, add_infusion_inputs, resolve_regimen
+from sbmltwin.engine.effects import (
+    BindingEffect,
+    auc_of,
+    binding_sensitivities,
+    check_binding_effects,
+    check_dose_targets,
+)
 from sbmltwin.engine.simulate import IntegratorSettings, SimulationResult, simulate
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
 from sbmltwin.personalize import Bindings, ParameterSet, TwinProfile, personalize
-from sbmltwin.units import ModelUnit
+from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 
-__all__ = ["PreparedRun", "RunSetup", "prepare_run", "prepare_setup"]
+__all__ = ["PreparedRun", "RunSetup", "check_effects", "prepare_run", "prepare_setup"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class RunSetup:
     default_target: str | Mapping[str, str] | None = None
     molecular_weight: str | None = None
     time_unit: ModelUnit = field(default_factory=ModelUnit.undeclared)
+    warnings: tuple[str, ...] = ()  # effect checks of the doses (check_dose_targets)
 
     def compile(self, settings: CompileSettings | None = None) -> CompiledModel:
         """The compiled model (cached per process by SBML SHA-256 and settings)."""
@@ -84,6 +92,35 @@ class PreparedRun:
     pset: ParameterSet | None
     params: Mapping[str, float]
 
+    def binding_effects(
+        self,
+        *,
+        end: float,
+        points: int,
+        outputs: Sequence[str],
+        integrator: IntegratorSettings | None = None,
+    ) -> list[BindingEffect]:
+        """The local sensitivity of each output's AUC to each gene-bound parameter, at this
+        twin (see :mod:`sbmltwin.engine.effects`)."""
+        bindings = self.setup.bindings
+        if bindings is None or not outputs:
+            return []
+        values = {e.sid: e.value for e in self.setup.base.elements}
+        bound = {
+            b.parameter: (b.key, float(values.get(b.parameter) or 0.0))
+            for b in bindings.bindings
+            if b.section == "genes"
+        }
+
+        def auc(params: Mapping[str, float]) -> list[float]:
+            res = self.simulate(
+                end=end, points=points, outputs=outputs, integrator=integrator, params=params
+            )
+            t = res.frame["time"].to_numpy()
+            return [auc_of(t, res.frame[o].to_numpy()) for o in outputs]
+
+        return binding_sensitivities(auc, self.params, bound, outputs)
+
     def simulate(
         self,
         *,
@@ -119,9 +156,13 @@ def prepare_setup(
     target: str | None = None,
     molecular_weight: str | None = None,
     time_unit: ModelUnit | None = None,
+    outputs: Sequence[str] = (),
     where: str = "--dose",
 ) -> RunSetup:
-    """Resolve ``regimen`` against ``model`` once (see the module docstring for the rules)."""
+    """Resolve ``regimen`` against ``model`` once (see the module docstring for the rules).
+
+    The setup's ``warnings`` say which doses cannot act as doses, or cannot reach ``outputs``
+    (:func:`~sbmltwin.engine.effects.check_dose_targets`)."""
     default_target: str | Mapping[str, str] | None = target
     if target is None and bindings is not None and bindings.dosing:
         default_target = bindings.dose_targets()
@@ -138,7 +179,8 @@ def prepare_setup(
         time_unit=tunit,
         where=where,
     )
-    return RunSetup(model, prepared, regimen, events, bindings, default_target, mw, tunit)
+    warnings = check_dose_targets(prepared, events, outputs)
+    return RunSetup(model, prepared, regimen, events, bindings, default_target, mw, tunit, warnings)
 
 
 def prepare_run(
@@ -151,6 +193,7 @@ def prepare_run(
     molecular_weight: str | None = None,
     time_unit: ModelUnit | None = None,
     compile_settings: CompileSettings | None = None,
+    outputs: Sequence[str] = (),
     where: str = "--dose",
 ) -> PreparedRun:
     """:func:`prepare_setup`, then the twin's personalization and the compiled model."""
@@ -161,6 +204,44 @@ def prepare_run(
         target=target,
         molecular_weight=molecular_weight,
         time_unit=time_unit,
+        outputs=outputs,
         where=where,
     )
     return setup.run(profile, compile_settings=compile_settings)
+
+
+def check_effects(
+    model: Model,
+    bindings: Bindings,
+    profile: TwinProfile | None = None,
+    *,
+    regimen: Regimen | None = None,
+    outputs: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """The effect checks of ``bindings`` on ``model`` at ``profile``'s twin (the model's own
+    values without one): dose warnings and gene bindings without effect on the outputs.
+
+    Without a ``regimen``, each ``[dosing.ROUTE]`` target gets one unit of the target's own
+    amount at time 0 (normalized sensitivities hardly depend on the amount); without
+    ``outputs``, the bindings' ``[outputs]``. Runs 24 h (model time, or 24 units when the model
+    declares no time unit) on 481 points. ``()`` when there is nothing to dose or observe."""
+    outs = list(outputs) or [o.id for o in bindings.outputs.values()]
+    if regimen is not None:
+        setup = prepare_setup(model, regimen, bindings=bindings, outputs=outs)
+    else:
+        targets = sorted({d.target for d in bindings.dosing.values()})
+        if not targets:
+            return ()
+        events = tuple(DoseEvent(0.0, "bolus", t, 1.0) for t in targets)
+        warnings = check_dose_targets(model, events, outs)
+        setup = RunSetup(
+            model, model, Regimen(), events, bindings, None, None, model.time_unit, warnings
+        )
+    if not outs:
+        return setup.warnings
+    end = 24.0
+    if setup.time_unit.declared:
+        end = to_model_units(parse_quantity("24 h"), setup.time_unit)
+    run = setup.run(profile)
+    effects = run.binding_effects(end=end, points=481, outputs=outs)
+    return setup.warnings + check_binding_effects(effects)

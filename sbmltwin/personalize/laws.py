@@ -281,8 +281,13 @@ def gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
         )
     ref = float(b.reference) if b.reference is not None else reference_activity_score(b.name)
     ratio = call.activity_score / ref
+    bound = (
+        f" (AS {call.score_text} is a lower bound: simulated at AS {call.activity_score:g})"
+        if call.lower_bound
+        else ""
+    )
     if b.law is Law.ACTIVITY_SCORE_LINEAR:
-        return ratio, f"f = AS/{ref:g} = {ratio:.4g}"
+        return ratio, f"f = AS/{ref:g} = {ratio:.4g}{bound}"
     assert b.exponent is not None
     if ratio == 0 and b.exponent < 0:
         raise BindingError(
@@ -291,4 +296,4 @@ def gene_factor(b: Binding, call: GeneCall) -> tuple[float, str]:
             hint="use a positive exponent",
         )
     value = ratio**b.exponent
-    return value, f"f = (AS/{ref:g})^{b.exponent:g} = {value:.4g}"
+    return value, f"f = (AS/{ref:g})^{b.exponent:g} = {value:.4g}{bound}"

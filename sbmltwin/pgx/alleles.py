@@ -3,7 +3,8 @@
 Allele names are the ones the CPIC tables use: star alleles (``*1``, ``*3A``), rsID-based names
 (ABCG2 ``rs2231142 variant (T)``) and DPYD variant names (``c.1905+1G>A (*2A)``, also accepted as
 ``c.1905+1G>A`` or ``*2A``). A haplotype is one allele or a tandem of alleles joined by ``+``
-(``*36+*10``); ``xN`` gives N copies (``*1x2``; CPIC's ``x≥3`` bin is read as 3 copies).
+(``*36+*10``); ``xN`` gives N copies (``*1x2``; CPIC's ``x≥3`` bin is read as at least 3 copies: its activity score is a lower
+bound, ``GeneCall.lower_bound``).
 A PharmVar sub-allele (``*4.001``) keeps its name and is scored as its core allele (``*4``)
 unless CPIC lists it. Every failure is a :class:`~sbmltwin.errors.GenotypeError`.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sbmltwin.errors import GenotypeError
 
@@ -31,7 +32,9 @@ MAX_COPIES = 10
 _MAX_TEXT = 500
 _MAX_TANDEM = 8
 
-_COPY_RE = re.compile(r"^(?P<base>.*?)\s*(?:[xX×]\s*(?:≥|>=)?|≥|>=)\s*(?P<n>[0-9]{1,3})$")
+_COPY_RE = re.compile(
+    r"^(?P<base>.*?)\s*(?:[xX×]\s*(?P<ge>≥|>=)?|(?P<ge2>≥|>=))\s*(?P<n>[0-9]{1,3})$"
+)
 _SUB_RE = re.compile(r"^(?P<core>\*[0-9]+[A-Za-z]?)\.(?P<sub>[0-9]{1,4})$")
 _PREFIX_RE = re.compile(r"^(?P<gene>[A-Za-z][A-Za-z0-9-]*)(?P<sep>\s*[:*]|\s+)")
 _NUM_RE = re.compile(r"([0-9]+)")
@@ -47,6 +50,7 @@ class Allele:
 
     name: str
     copies: int = 1
+    at_least: bool = field(default=False, repr=False)  # CPIC's "x≥N": N or more copies
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name.strip():
@@ -61,10 +65,12 @@ class Allele:
             )
 
     def __str__(self) -> str:
+        if self.at_least:
+            return f"{self.name}x≥{self.copies}"
         return self.name if self.copies == 1 else f"{self.name}x{self.copies}"
 
-    def _key(self) -> tuple[tuple[tuple[int, int | str], ...], int]:
-        return (_natural(self.name), self.copies)
+    def _key(self) -> tuple[tuple[tuple[int, int | str], ...], int, bool]:
+        return (_natural(self.name), self.copies, self.at_least)
 
 
 Haplotype = tuple[Allele, ...]
@@ -182,7 +188,7 @@ def _single(table: GeneTable, token: str) -> Allele | None:
         base = _name(table, m["base"])
         n = int(m["n"])
         if base is not None and 1 <= n <= MAX_COPIES:
-            return Allele(base, n)
+            return Allele(base, n, at_least=bool(m["ge"] or m["ge2"]))
     return None
 
 

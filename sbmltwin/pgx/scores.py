@@ -62,6 +62,14 @@ class GeneCall:
     table_version: str
     source: str
     conversion: str = ""  # the full reason after phenoconversion (sbmltwin.pgx.inhibitors)
+    lower_bound: bool = False  # the score is a lower bound (CPIC "x≥3" copies): "≥4.0"
+
+    @property
+    def score_text(self) -> str:
+        """The activity score as CPIC writes it (``"1.0"``, ``"≥4.0"``); ``"n/a"`` without one."""
+        if self.activity_score is None:
+            return "n/a"
+        return ("≥" if self.lower_bound else "") + format_score(self.activity_score)
 
     def reason(self) -> str:
         """One line for reports, e.g. ``"CYP2D6 *1/*4 → AS 1.0 (CPIC 2024-08-27) → IM"``."""
@@ -70,7 +78,7 @@ class GeneCall:
         head = self.gene if self.diplotype is None else f"{self.gene} {self.diplotype}"
         steps = [head]
         if self.activity_score is not None:
-            steps.append(f"AS {format_score(self.activity_score)}")
+            steps.append(f"AS {self.score_text}")
         elif self.diplotype is not None and self.source == SOURCE_DIPLOTYPE:
             table = gene_table(self.gene)
             if table is not None and table.uses_activity_score:
@@ -120,13 +128,19 @@ def call_genotype(gene: str, diplotype: str | Diplotype) -> GeneCall:
         raise GenotypeError(
             f"a diplotype must be text or Diplotype, not {type(diplotype).__name__}"
         )
+    bound = False
     if table.uses_activity_score:
         score = _activity_score(table, d)
         phenotype = Phenotype.INDETERMINATE if score is None else _bin(table, score, d)
+        bound = score is not None and any(
+            a.at_least and bool(table.activity[core_allele(table, a.name)]) for a in d.alleles
+        )
     else:
         score = None
         phenotype = _function_pair(table, d)
-    return GeneCall(table.gene, str(d), score, phenotype, table.version, SOURCE_DIPLOTYPE)
+    return GeneCall(
+        table.gene, str(d), score, phenotype, table.version, SOURCE_DIPLOTYPE, lower_bound=bound
+    )
 
 
 def call_phenotype(gene: str, phenotype: str | Phenotype) -> GeneCall:

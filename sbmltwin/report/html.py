@@ -273,6 +273,10 @@ def _case_section(i: int, case: Mapping[str, Any]) -> str:
             alt = f"{cid}: {name}, {scale} axis"
             parts.append(_img(timecourse_figure(case, name, log), alt))
         parts.append("</div>")
+    warnings = case.get("warnings") or ()
+    if warnings:
+        items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
+        parts.append(f'<h3>Warnings</h3><ul class="warnings">{items}</ul>')
     parts.append("<h3>Groups</h3>" + _group_table(case))
     metrics = case.get("metrics") or {}
     if metrics:

@@ -204,9 +204,9 @@ def _case_lines(case: Mapping[str, Any]) -> list[str]:
         f"role:      {case.get('role', '—')}",
         f"doses:     {'; '.join(str(d) for d in case.get('doses') or ()) or '—'}",
         f"fold:      {_f(case.get('fold'))}        verdict: {_verdict(case.get('passed'))}",
-        "",
-        "Groups",
     ]
+    lines += [f"warning:   {w}" for w in case.get("warnings") or ()]
+    lines += ["", "Groups"]
     rows = []
     for g in case.get("groups") or ():
         for name, o in (g.get("outputs") or {}).items():

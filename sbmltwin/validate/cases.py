@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sbmltwin.engine import IntegratorSettings, RunSetup, parse_regimen, prepare_setup
+from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.errors import UnitError, ValidationDataError, check_keys
 from sbmltwin.model import load_model, require_simulatable
 from sbmltwin.personalize import load_bindings, parse_profile
@@ -302,8 +303,9 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
     points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
     where = f"{case.path} [regimen]"
     regimen = parse_regimen(case.doses, where=where)
-    setup = prepare_setup(model, regimen, bindings=bindings, where=where)
     selections = sorted({o.id for o in case.outputs.values()})
+    setup = prepare_setup(model, regimen, bindings=bindings, outputs=selections, where=where)
+    warnings = list(setup.warnings)
 
     groups: list[dict[str, Any]] = []
     auc_folds: list[float] = []
@@ -460,6 +462,17 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
         "passed": bool(folds_ok and all(r["within"] for r in ratios)),
         "model_sha256": model.sha256,
     }
+    if case.groups:  # gene bindings that do not move the outputs, at the first group's twin
+        first = next(iter(case.groups))
+        profile = parse_profile(
+            {"id": first, **case.group_profiles(first)[0][0]}, source=f"{case.path} [groups]"
+        )
+        effects = setup.run(profile).binding_effects(
+            end=end, points=points, outputs=selections, integrator=INTEGRATOR
+        )
+        warnings += [f"group {first}: {w}" for w in check_binding_effects(effects)]
+    if warnings:
+        result_dict["warnings"] = warnings
     if sensitivity and case.groups:
         result_dict["sensitivity"] = _sensitivity(setup, case, end, points)
     return result_dict
