@@ -51,8 +51,10 @@ from sbmltwin.model import require_simulatable
     "outputs",
     multiple=True,
     required=True,
-    help="Output selection, e.g. '[C_plasma]'.",
+    help="Output: a selection ('[C_plasma]') or a bindings [outputs] name, optionally with a "
+    "unit: '[C_plasma] [ng/mL]'. Repeatable.",
 )
+@click.option("--time-unit-out", help="Unit of tmax, t½ and AUC's time, e.g. 'h'.")
 @click.option(
     "--end", "end_text", default="48 h", show_default=True, help="End time (model time if no unit)."
 )
@@ -92,6 +94,7 @@ def cohort_cmd(
     doses: tuple[str, ...],
     mw: str | None,
     outputs: tuple[str, ...],
+    time_unit_out: str | None,
     end_text: str,
     points: int,
     summary_only: bool,
@@ -157,6 +160,7 @@ def cohort_cmd(
             progress=progress,
             timecourses=timecourses,
             molecular_weight=mw,
+            time_unit_out=time_unit_out,
         )
     finally:
         backend.close()

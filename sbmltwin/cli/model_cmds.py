@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from sbmltwin.cli._base import _load, _time_arg, cli
-from sbmltwin.errors import Severity, UnitError
+from sbmltwin.errors import SbmlTwinError, Severity, UnitError
 from sbmltwin.model import check_model, require_simulatable
 from sbmltwin.units import ModelUnit, parse_quantity
 
@@ -42,6 +42,14 @@ def check(model_ref: str, practice: bool, no_units: bool, bindings_path: str | N
     if errors:
         click.echo(f"{model.source}: {errors} error(s), {warnings} warning(s)")
         require_simulatable(model, issues)  # raises with the first error named
+    # what simulate refuses before integrating, check refuses too: compiling is the last step
+    from sbmltwin.engine import compile_model
+
+    try:
+        compile_model(model)
+    except SbmlTwinError:
+        click.echo(f"{model.source}: 1 error(s), {warnings} warning(s)")
+        raise
     notes: tuple[str, ...] = ()
     if bindings_path is not None:
         from sbmltwin.engine import check_effects
@@ -113,8 +121,10 @@ def info(model_ref: str, kind: str | None) -> None:
 @click.option(
     "--select",
     "select",
-    help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids.",
+    help="Comma-separated outputs: S (amount), [S] (concentration), parameter ids, or names "
+    "of the bindings' [outputs]; each may add a unit: '[C_plasma] [ng/mL]'.",
 )
+@click.option("--time-unit-out", help="Unit of the time column in the output, e.g. 'h'.")
 @click.option("--atol", type=float, help="CVODE absolute tolerance (default: libroadrunner's).")
 @click.option("--rtol", type=float, help="CVODE relative tolerance (default: libroadrunner's).")
 @click.option("--time-unit", help="Unit of model time, for models that declare none (e.g. 'h').")
@@ -167,6 +177,7 @@ def simulate(
     target: str | None,
     mw: str | None,
     select: str | None,
+    time_unit_out: str | None,
     atol: float | None,
     rtol: float | None,
     time_unit: str | None,
@@ -185,7 +196,9 @@ def simulate(
       sbmltwin simulate example:theophylline_oral --end 48h --points 481 \\
         --dose "320 mg oral into A_gut at 0h every 12h x4" -o theo.csv --plot theo.png
 
-    With --profile and --bindings the run is that twin's (see 'sbmltwin personalize').
+    With --profile and --bindings the run is that twin's (see 'sbmltwin personalize'). The
+    bindings alone give default dose targets, the molecular weight and named outputs.
+    Outputs can be asked for in any unit: --select "[C_plasma] [ng/mL]" --time-unit-out h.
     """
     from sbmltwin.engine import (
         CompileSettings,
@@ -195,19 +208,22 @@ def simulate(
         prepare_run,
     )
     from sbmltwin.engine.effects import check_binding_effects
+    from sbmltwin.engine.outputs import convert_result, parse_output_requests
 
     model = _load(model_ref)
     for warning in require_simulatable(model):
         if warning.category == "preflight":
             click.echo(f"sbmltwin: warning: {warning}", err=True)
-    if (profile_path is None) != (bindings_path is None):
-        raise click.UsageError("--profile and --bindings go together")
+    if profile_path is not None and bindings_path is None:
+        raise click.UsageError("--profile needs --bindings")
     bindings = profile = None
-    if profile_path is not None and bindings_path is not None:
-        from sbmltwin.personalize import load_bindings, load_profile
+    if bindings_path is not None:
+        from sbmltwin.personalize import load_bindings, load_profile, validate_bindings
 
         bindings = load_bindings(bindings_path)
-        profile = load_profile(profile_path)
+        validate_bindings(bindings, model)
+        if profile_path is not None:
+            profile = load_profile(profile_path)
     tunit = model.time_unit
     if time_unit is not None:
         if model.time_unit.declared:
@@ -220,7 +236,16 @@ def simulate(
         tunit = ModelUnit(time_unit, f"1 {q.units}")
     start = _time_arg(start_text, tunit, "--start")
     end = _time_arg(end_text, tunit, "--end")
-    outputs = [s.strip() for s in select.split(",") if s.strip()] if select else None
+    requests = (
+        parse_output_requests(
+            [s for s in select.split(",") if s.strip()],
+            named=bindings.outputs if bindings is not None else None,
+            molecular_weight=mw,
+        )
+        if select
+        else ()
+    )
+    outputs = list(dict.fromkeys(r.selection for r in requests)) if requests else None
     checked = outputs if outputs is not None else list(default_outputs(model))
     prepared = prepare_run(
         model,
@@ -263,6 +288,10 @@ def simulate(
             "sbmltwin: warning: the model has events and --start is not 0: triggers are first "
             "evaluated at --start, not at time 0",
             err=True,
+        )
+    if requests or time_unit_out:
+        result = convert_result(
+            result, model, requests, time_unit=tunit, time_unit_out=time_unit_out
         )
     if output == "-":
         click.echo(result.to_csv(), nl=False)

@@ -52,6 +52,7 @@ from sbmltwin.engine import (
 )
 from sbmltwin.engine.batch import BatchSimulator
 from sbmltwin.engine.effects import check_binding_effects
+from sbmltwin.engine.outputs import output_factor, parse_output_requests, selection_unit
 from sbmltwin.engine.simulate import output_unit
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import Model
@@ -93,6 +94,15 @@ class CohortTask:
     summary_only: bool = False
     integrator: IntegratorSettings | None = None
     timecourses: bool = False
+    # output units (sbmltwin.engine.outputs): column label, unit and factor per output; time
+    labels: tuple[str, ...] = ()
+    units: tuple[str | None, ...] = ()
+    scales: tuple[float, ...] = ()
+    time_unit_out: str | None = None
+    time_scale: float = 1.0
+
+    def label(self, j: int) -> str:
+        return self.labels[j] if self.labels else self.outputs[j]
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +191,32 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     elif ok:
         good, curves, grid = _run_dense(task, compiled, ids, values, ok, messages, metrics)
         if task.timecourses:
-            timecourses = _long_table(block, task.outputs, grid, good, curves)
+            scaled = {
+                o: curves[o] * (task.scales[j] if task.scales else 1.0)
+                for j, o in enumerate(task.outputs)
+                if o in curves
+            }
+            labelled = {task.label(j): scaled[o] for j, o in enumerate(task.outputs) if o in scaled}
+            timecourses = _long_table(block, _labels(task), grid * task.time_scale, good, labelled)
     elif task.timecourses and not task.summary_only:
-        timecourses = _long_table(block, task.outputs, np.zeros(0), [], {})
+        timecourses = _long_table(block, _labels(task), np.zeros(0), [], {})
+    _convert(task, metrics)
     return ChunkResult(_table(task, block, metrics, messages), timecourses)
+
+
+def _labels(task: CohortTask) -> tuple[str, ...]:
+    return tuple(task.label(j) for j in range(len(task.outputs)))
+
+
+def _convert(task: CohortTask, metrics: dict[tuple[str, str], Any]) -> None:
+    """Metrics from model units to the requested ones (in place)."""
+    for j, out in enumerate(task.outputs):
+        c = task.scales[j] if task.scales else 1.0
+        t = task.time_scale
+        per = {"cmax": c, "tmax": t, "half_life": t, "auc_0_t": c * t, "auc_0_inf": c * t}
+        for name in METRICS:
+            if per[name] != 1.0:
+                metrics[out, name] = metrics[out, name] * per[name]
 
 
 def _run_dense(
@@ -374,7 +406,7 @@ def _schema(task: CohortTask) -> Any:
             (f"{gene}_phenotype", pa.string()),
         ]
     fields += [(f"iiv_{sid}", pa.float64()) for sid in task.spec.iiv]
-    fields += [(metric_column(o, m), pa.float64()) for o in task.outputs for m in METRICS]
+    fields += [(metric_column(o, m), pa.float64()) for o in _labels(task) for m in METRICS]
     fields += [("status", pa.string()), ("message", pa.string())]
     return pa.schema(fields, metadata={b"sbmltwin.units": json.dumps(metric_units(task)).encode()})
 
@@ -412,12 +444,14 @@ def run_record(path: str | Path) -> dict[str, Any]:
 def metric_units(task: CohortTask) -> dict[str, str]:
     """Unit text of every metric column (stored in the Parquet schema as ``sbmltwin.units``)."""
     tunit = task.model.time_unit
+    ttext = task.time_unit_out or tunit.text
     units = {}
-    for o in task.outputs:
-        cu = output_unit(task.model, o, tunit)
-        per = {"cmax": cu, "tmax": tunit.text, "half_life": tunit.text}
-        per["auc_0_t"] = per["auc_0_inf"] = f"{cu}·{tunit.text}"
-        units.update({metric_column(o, m): per[m] for m in METRICS})
+    for j, o in enumerate(task.outputs):
+        wanted = task.units[j] if task.units else None
+        cu = wanted or output_unit(task.model, o, tunit)
+        per = {"cmax": cu, "tmax": ttext, "half_life": ttext}
+        per["auc_0_t"] = per["auc_0_inf"] = f"{cu}·{ttext}"
+        units.update({metric_column(task.label(j), m): per[m] for m in METRICS})
     return units
 
 
@@ -459,12 +493,16 @@ def run_cohort(
     progress: Callable[[Progress], None] | None = None,
     timecourses: str | Path | None = None,
     molecular_weight: str | None = None,
+    time_unit_out: str | None = None,
 ) -> CohortRun:
     """Run ``n`` twins of ``spec`` through ``model`` and write one Parquet row per twin.
 
     With ``timecourses``, the dense output of every successful twin also goes, in long format
     (``twin_id``, ``output``, ``time``, ``value``), to that Parquet file: written chunk by chunk
     next to the main table's chunks, resumable with them, merged in twin order at the end.
+    ``outputs`` are selections or names of the bindings' ``[outputs]``, each optionally with a
+    unit (``"[C_plasma] [ng/mL]"``); metrics, time courses and the Parquet unit metadata are
+    in those units, and times in ``time_unit_out`` (:mod:`sbmltwin.engine.outputs`).
     The run is prepared as every command prepares one
     (:func:`~sbmltwin.engine.prepare_setup`): mass doses convert to amounts with
     ``molecular_weight``, else with the bindings' dosing ``molecular_weight``; doses without
@@ -474,6 +512,29 @@ def run_cohort(
         raise SbmlTwinError("n and chunk_size must be at least 1")
     if not outputs:
         raise SbmlTwinError("name at least one output (e.g. '[C_plasma]')", where="outputs")
+    requests = parse_output_requests(
+        outputs, named=bindings.outputs, molecular_weight=molecular_weight
+    )
+    labels = tuple(r.name for r in requests)
+    if len(set(labels)) != len(labels):
+        raise SbmlTwinError("an output is named twice", where="outputs", hint=", ".join(labels))
+    selections = tuple(r.selection for r in requests)
+    scales = tuple(
+        1.0
+        if r.unit is None
+        else output_factor(
+            selection_unit(model, r.selection),
+            r.unit,
+            molecular_weight=r.molecular_weight,
+            where=f"output {r.name!r}",
+        )
+        for r in requests
+    )
+    time_scale = (
+        1.0
+        if time_unit_out is None
+        else output_factor(model.time_unit, time_unit_out, where="time_unit_out")
+    )
     if timecourses is not None and summary_only:
         raise SbmlTwinError(
             "time courses need dense runs; a summary-only run samples its own short grid",
@@ -481,7 +542,7 @@ def run_cohort(
             hint="drop --summary-only, or drop --timecourses",
         )
     setup = prepare_setup(
-        model, regimen, bindings=bindings, molecular_weight=molecular_weight, outputs=outputs
+        model, regimen, bindings=bindings, molecular_weight=molecular_weight, outputs=selections
     )
     events = setup.events
     task = CohortTask(
@@ -490,12 +551,17 @@ def run_cohort(
         spec,
         seed,
         events,
-        tuple(outputs),
+        selections,
         end,
         points,
         summary_only,
         integrator,
         timecourses is not None,
+        labels,
+        tuple(r.unit for r in requests),
+        scales,
+        time_unit_out,
+        time_scale,
     )
     out = Path(output)
     tc_out = Path(timecourses) if timecourses is not None else None
@@ -513,6 +579,7 @@ def run_cohort(
         "seed": seed,
         "chunk_size": chunk_size,
         "outputs": list(outputs),
+        "time_unit_out": time_unit_out,
         "end": end,
         "points": points,
         "summary_only": summary_only,
@@ -520,7 +587,7 @@ def run_cohort(
         "timecourses": tc_out is not None,
         "uncertain_alleles": spec.uncertain_record(),
         **_unused(bindings, spec),
-        "warnings": [*setup.warnings, *_binding_warnings(setup, spec, seed, n, outputs, end)],
+        "warnings": [*setup.warnings, *_binding_warnings(setup, spec, seed, n, selections, end)],
     }
     _prepare(out, parts, settings, resume)
     chunks = [

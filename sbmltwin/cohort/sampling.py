@@ -10,14 +10,21 @@ inter-individual variability (IIV)::
     female_fraction = 0.5
     age = { dist = "uniform", low = 18, high = 65 }                    # years
     weight_height_correlation = 0.45
+    uncertain = "exclude"             # alleles of uncertain function: exclude, as_reference, fail
     [covariates.height.female]                                           # cm
-    dist = "normal"; mean = 163; sd = 7; low = 140; high = 195
+    dist = "normal"
+    mean = 163
+    sd = 7
     [covariates.weight.male]                                             # kg
-    dist = "lognormal"; median = 82; cv = 0.18; low = 40; high = 200
+    dist = "lognormal"
+    median = 82
+    cv = 0.18
     [iiv]                                                                # SBML id = CV %
     CL_other = 30
     [comedications]                                                      # drug = prevalence
     paroxetine = 0.05     # each twin takes it with this probability → phenoconversion
+
+(The README's "Population spec" gives the complete format; a test loads it.)
 
 Distributions: ``normal`` (mean, sd), ``lognormal`` (median, cv), ``uniform`` (low, high);
 ``low``/``high`` on a normal or log-normal truncate it (rejection sampling). Height is normal and

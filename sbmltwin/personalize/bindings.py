@@ -31,7 +31,7 @@ personalization::
     unit = "mg"                               # only needed when the model declares no unit
     molecular_weight = "271.4 g/mol"          # optional: mass doses into amount species
     [outputs]
-    plasma = { id = "[C_plasma]", unit = "mg/L" }
+    plasma = { id = "[C_plasma]", unit = "mg/L" }   # molecular_weight = "…" for mass ↔ molar
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ class OutputSpec:
     name: str
     id: str
     unit: str | None = None
+    molecular_weight: str | None = None  # for mass ↔ amount conversions of this output
 
 
 @dataclass(frozen=True)
@@ -219,9 +220,20 @@ def parse_bindings(
         key = f"[outputs.{name}]"
         if isinstance(entry, str):
             entry = {"id": entry}
-        if not isinstance(entry, Mapping) or "id" not in entry or set(entry) - {"id", "unit"}:
-            raise _err(source, key, 'must be { id = "SID", unit = "..." }')
-        outputs[str(name)] = OutputSpec(str(name), str(entry["id"]), _opt_str(entry, "unit"))
+        if (
+            not isinstance(entry, Mapping)
+            or "id" not in entry
+            or set(entry) - {"id", "unit", "molecular_weight"}
+        ):
+            raise _err(
+                source, key, 'must be { id = "SID", unit = "...", molecular_weight = "..." }'
+            )
+        outputs[str(name)] = OutputSpec(
+            str(name),
+            str(entry["id"]),
+            _opt_str(entry, "unit"),
+            _opt_str(entry, "molecular_weight"),
+        )
     model_path = None
     model_table = data.get("model", {})
     if isinstance(model_table, Mapping) and "sbml" in model_table:

@@ -22,6 +22,7 @@ import pandas as pd
 
 from sbmltwin.engine import IntegratorSettings, RunSetup, parse_regimen, prepare_setup
 from sbmltwin.engine.effects import check_binding_effects
+from sbmltwin.engine.outputs import output_factor
 from sbmltwin.errors import UnitError, ValidationDataError, check_keys
 from sbmltwin.model import load_model, require_simulatable
 from sbmltwin.personalize import load_bindings, parse_profile
@@ -70,6 +71,7 @@ class OutputRef:
     name: str
     id: str
     molecular_weight: str | None = None
+    unit: str | None = None  # report the output in this unit (else the model's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +216,19 @@ def load_case(path: str | Path) -> ValidationCase:
     outputs = {}
     for name, spec in data["outputs"].items():
         spec = {"id": spec} if isinstance(spec, str) else spec
-        outputs[str(name)] = OutputRef(str(name), str(spec["id"]), spec.get("molecular_weight"))
+        check_keys(
+            spec,
+            {"id", "molecular_weight", "unit"},
+            error=ValidationDataError,
+            where=f"{where} [outputs.{name}]",
+        )
+        unit = spec.get("unit")
+        outputs[str(name)] = OutputRef(
+            str(name),
+            str(spec["id"]),
+            spec.get("molecular_weight"),
+            None if unit is None else str(unit),
+        )
     acceptance = data.get("acceptance", {})
     ratios = tuple(
         RatioCheck(
@@ -399,18 +413,27 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> dict[str, Any
             obs_folds.extend(point_folds)
             exposure[(gname, oname, "AUC")] = (auc_pred, auc_obs)
             exposure[(gname, oname, "Cmax")] = (cmax_pred, cmax_obs)
+            # the case's unit for this output (fold errors and ratios do not depend on it)
+            k = 1.0
+            if out.unit is not None:
+                try:
+                    k = output_factor(
+                        target, out.unit, molecular_weight=out.molecular_weight, where=where
+                    )
+                except UnitError as err:
+                    raise ValidationDataError(err.what, where=where, hint=err.hint) from None
             group["outputs"][oname] = {
-                "unit": target.text,
+                "unit": out.unit or target.text,
                 "time_unit": tunit.text,
-                "observed": {"time": t_obs.tolist(), "value": c_obs.tolist()},
-                "predicted": {"time": t.tolist(), "value": pred.tolist()},
-                "predicted_at_observed": c_at_obs.tolist(),
+                "observed": {"time": t_obs.tolist(), "value": (c_obs * k).tolist()},
+                "predicted": {"time": t.tolist(), "value": (pred * k).tolist()},
+                "predicted_at_observed": (c_at_obs * k).tolist(),
                 "point_fold_errors": point_folds,
-                "auc_observed": auc_obs,
-                "auc_predicted": auc_pred,
+                "auc_observed": auc_obs * k,
+                "auc_predicted": auc_pred * k,
                 "auc_fold": fe_auc,
-                "cmax_observed": cmax_obs,
-                "cmax_predicted": cmax_pred,
+                "cmax_observed": cmax_obs * k,
+                "cmax_predicted": cmax_pred * k,
                 "cmax_fold": fe_cmax,
                 "within_fold": bool(
                     1 / case.fold <= fe_auc <= case.fold and 1 / case.fold <= fe_cmax <= case.fold

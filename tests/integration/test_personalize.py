@@ -307,7 +307,7 @@ def test_cli_genotype_table_and_json(tmp_path: Path) -> None:
         "table_version",
     ]
     scores = [line.split("\t")[2] for line in lines[1:]]
-    assert scores == ["1", "3", "0.25"]
+    assert scores == ["1.0", "3.0", "0.25"]  # CPIC's spelling of activity scores
     f = _write(tmp_path, "d.txt", "# CYP2C19\n*1/*17\n*2/*2\n")
     js = CliRunner().invoke(cli, ["genotype", "CYP2C19", "--input", f, "--format", "json"])
     rows = json.loads(js.output)
