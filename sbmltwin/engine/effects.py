@@ -189,7 +189,8 @@ class BindingEffect:
 
     @property
     def no_effect(self) -> bool:
-        return not math.isfinite(self.sensitivity) or abs(self.sensitivity) < MIN_SENSITIVITY
+        s = self.sensitivity
+        return not math.isnan(s) and abs(s) < MIN_SENSITIVITY
 
     def warning(self) -> str:
         return (
@@ -223,7 +224,12 @@ def binding_sensitivities(
             continue
         moved = list(auc(step))
         for out, a0, a1 in zip(outputs, base, moved, strict=True):
-            s = (a1 / a0 - 1) / _STEP if a0 and math.isfinite(a0) else math.nan
+            if not (math.isfinite(a0) and math.isfinite(a1)):
+                s = math.nan  # cannot tell: not flagged
+            elif a0 == 0:  # the output is zero at this twin (e.g. a metabolite of a PM)
+                s = math.inf if a1 != 0 else 0.0
+            else:
+                s = (a1 / a0 - 1) / _STEP
             effects.append(BindingEffect(key, sid, out, float(value), float(s)))
     return effects
 

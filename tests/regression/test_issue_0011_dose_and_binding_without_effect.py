@@ -164,3 +164,17 @@ def test_personalize_explain_prints_the_binding_warning(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "warning: [genes.CYP2C19] → 'f_cyp'" in result.output
+
+
+def test_a_poor_metabolizer_whose_metabolite_is_zero_is_not_flagged() -> None:
+    # at f = 0 the metabolite's AUC is 0; one step of CYP activity makes it positive: an
+    # effect (infinite relative sensitivity), not "no effect"
+    model = parse_model(
+        UPTAKE.replace("J_metabolism: Cli -> ;", "J_metabolism: Cli -> M;").replace(
+            "species Cli in Vli = 0", "species Cli in Vli = 0; species M in Vli = 0"
+        ),
+        fmt="antimony",
+    )
+    data = {**GENE_BINDINGS, "outputs": {"metabolite": {"id": "[M]"}}}
+    profile = parse_profile({"phenotype": {"CYP2C19": "PM"}})
+    assert check_effects(model, parse_bindings(data), profile) == ()
