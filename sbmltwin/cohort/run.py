@@ -38,13 +38,13 @@ from sbmltwin.cohort.sampling import (
     PopulationSpec,
     TwinBlock,
     sample_block,
-    sample_twin,
     twin_id,
 )
 from sbmltwin.engine import (
     CompiledModel,
     DoseEvent,
     IntegratorSettings,
+    PreparedRun,
     Regimen,
     RunSetup,
     compile_model,
@@ -152,6 +152,7 @@ class ChunkResult:
 
     table: Any  # pyarrow.Table, one row per twin
     timecourses: Any = None  # pyarrow.Table (twin_id, output, time, value) or None
+    warnings: tuple[str, ...] | None = None  # chunk 0 only: gene bindings without effect
 
 
 _AUC_MODELS: dict[tuple[str, tuple[str, ...]], Model] = {}
@@ -201,7 +202,8 @@ def run_chunk(chunk: Chunk) -> ChunkResult:
     elif task.timecourses and not task.summary_only:
         timecourses = _long_table(block, _labels(task), np.zeros(0), [], {})
     _convert(task, metrics)
-    return ChunkResult(_table(task, block, metrics, messages), timecourses)
+    warnings = _binding_warnings(task, compiled, block) if chunk.number == 0 else None
+    return ChunkResult(_table(task, block, metrics, messages), timecourses, warnings)
 
 
 def _labels(task: CohortTask) -> tuple[str, ...]:
@@ -587,7 +589,7 @@ def run_cohort(
         "timecourses": tc_out is not None,
         "uncertain_alleles": spec.uncertain_record(),
         **_unused(bindings, spec),
-        "warnings": [*setup.warnings, *_binding_warnings(setup, spec, seed, n, selections, end)],
+        "warnings": list(setup.warnings),
     }
     _prepare(out, parts, settings, resume)
     chunks = [
@@ -600,6 +602,8 @@ def run_cohort(
     done = sum(c.stop - c.start for c in chunks) - sum(c.stop - c.start for c in todo)
     fresh, failed = 0, 0
     for chunk, result in be.map_unordered(run_chunk, todo):
+        if result.warnings is not None:  # before the main part: a finished chunk 0 has them
+            (parts / "warnings.json").write_text(json.dumps(list(result.warnings)), "utf-8")
         if result.timecourses is not None:  # first: the main part marks the chunk finished
             _write_atomic_table(result.timecourses, _tc_part(parts, chunk.number))
         _write_atomic_table(result.table, _part(parts, chunk.number))
@@ -612,6 +616,10 @@ def run_cohort(
             progress(
                 Progress(done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan)
             )
+    found = parts / "warnings.json"
+    if found.exists():
+        chunk_warnings: list[str] = json.loads(found.read_text("utf-8"))
+        settings = {**settings, "warnings": list(setup.warnings) + chunk_warnings}
     record = _run_record(settings, summary_only and integrator is None)
     if tc_out is not None:
         _merge_files(
@@ -635,21 +643,33 @@ def run_cohort(
 
 
 def _binding_warnings(
-    setup: RunSetup, spec: PopulationSpec, seed: int, n: int, outputs: Sequence[str], end: float
-) -> list[str]:
-    """Gene bindings without effect on the outputs, at the first twin that personalizes (its
-    IIV left out), on a 481-point grid."""
-    if setup.bindings is None or not any(b.section == "genes" for b in setup.bindings.bindings):
-        return []
-    for i in range(min(n, 20)):
-        twin = sample_twin(spec, seed, i)
+    task: CohortTask, compiled: CompiledModel, block: TwinBlock
+) -> tuple[str, ...]:
+    """Gene bindings without effect on the outputs, at the first twin of the block that
+    personalizes (its IIV left out), on a 481-point grid, in the worker (no compile in the
+    main process)."""
+    if not any(b.section == "genes" for b in task.bindings.bindings):
+        return ()
+    setup = RunSetup(
+        task.model,
+        task.model,
+        Regimen(),
+        task.events,
+        task.bindings,
+        time_unit=task.model.time_unit,
+    )
+    for i in range(min(len(block), 20)):
+        twin = block.twin(i)
         try:
-            run = setup.run(twin.profile)
+            pset = setup.personalize(twin.profile)
         except SbmlTwinError:
             continue
-        effects = run.binding_effects(end=end, points=481, outputs=outputs)
-        return [f"{twin.profile.id}: {w}" for w in check_binding_effects(effects)]
-    return ["the effect of the gene bindings was not checked: none of the first twins personalizes"]
+        run = PreparedRun(setup, compiled, pset, pset.as_dict())
+        effects = run.binding_effects(end=task.end, points=481, outputs=task.outputs)
+        return tuple(f"{twin.profile.id}: {w}" for w in check_binding_effects(effects))
+    return (
+        "the effect of the gene bindings was not checked: none of the first twins personalizes",
+    )
 
 
 def _unused(bindings: Bindings, spec: PopulationSpec) -> dict[str, list[str]]:

@@ -178,3 +178,24 @@ def test_a_poor_metabolizer_whose_metabolite_is_zero_is_not_flagged() -> None:
     data = {**GENE_BINDINGS, "outputs": {"metabolite": {"id": "[M]"}}}
     profile = parse_profile({"phenotype": {"CYP2C19": "PM"}})
     assert check_effects(model, parse_bindings(data), profile) == ()
+
+
+def test_cohort_run_record_carries_the_binding_warning(tmp_path: Path) -> None:
+    from sbmltwin.cohort.run import run_cohort, run_record
+    from sbmltwin.cohort.sampling import parse_population
+
+    run = run_cohort(
+        parse_model(UPTAKE, fmt="antimony"),
+        parse_bindings(GENE_BINDINGS),
+        parse_population({"population": "European", "genes": ["CYP2C19"]}),
+        parse_regimen("1 mg iv into Cve"),
+        n=8,
+        seed=1,
+        output=tmp_path / "c.parquet",
+        outputs=["[Cve]"],
+        end=24.0,
+        points=49,
+    )
+    assert run.failed == 0
+    warnings = run_record(tmp_path / "c.parquet")["warnings"]
+    assert any("[genes.CYP2C19] → 'f_cyp'" in w for w in warnings), warnings
