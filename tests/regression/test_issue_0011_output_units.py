@@ -41,6 +41,8 @@ def test_simulate_writes_ng_per_ml_and_hours(tmp_path: Path) -> None:
         "25",
         "--dose",
         "30 mg oral",
+        "--mw",
+        "271.4 g/mol",
     ]
     runner = CliRunner()
     model_units = runner.invoke(
@@ -51,7 +53,7 @@ def test_simulate_writes_ng_per_ml_and_hours(tmp_path: Path) -> None:
         [
             *base,
             "--select",
-            "[C_ven_dxm] [ng/mL],dextromethorphan",
+            "[C_ven_dxm] [ng/mL],dextromethorphan_blood",
             "--time-unit-out",
             "min",
             "-o",
@@ -61,10 +63,14 @@ def test_simulate_writes_ng_per_ml_and_hours(tmp_path: Path) -> None:
     assert model_units.exit_code == 0 and converted.exit_code == 0, converted.output
     a, b = pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv")
     assert list(a.columns) == ["time [h]", "[C_ven_dxm] [µmol/l]"]
-    assert list(b.columns) == ["time [min]", "[C_ven_dxm] [ng/mL]", "dextromethorphan [µmol/L]"]
+    assert list(b.columns) == [
+        "time [min]",
+        "[C_ven_dxm] [ng/mL]",
+        "dextromethorphan_blood [µmol/L]",  # the bindings' named output, in its unit
+    ]
     np.testing.assert_allclose(b["time [min]"], a["time [h]"] * 60, rtol=1e-12)
     np.testing.assert_allclose(b["[C_ven_dxm] [ng/mL]"], a.iloc[:, 1] * 271.4, rtol=1e-12)
-    np.testing.assert_allclose(b["dextromethorphan [µmol/L]"], a.iloc[:, 1], rtol=1e-12)
+    np.testing.assert_allclose(b["dextromethorphan_blood [µmol/L]"], a.iloc[:, 1], rtol=1e-12)
 
 
 def test_mass_unit_without_a_molecular_weight_is_refused(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sbmltwin.build.compound import parse_compound
 from sbmltwin.cohort.sampling import parse_population
 from sbmltwin.model._safety import DEFAULT_LIMITS
 from sbmltwin.personalize import parse_bindings, parse_profile
@@ -32,7 +33,9 @@ def test_there_are_toml_examples() -> None:
 @pytest.mark.parametrize("text", _toml_examples(), ids=lambda t: t.split("\n", 1)[0][:40])
 def test_every_toml_example_is_valid_and_loads(text: str) -> None:
     data = tomllib.loads(text)
-    if "population" in data:
+    if "compound" in data:  # a compound file (sbmltwin build)
+        parse_compound(data)
+    elif "population" in data:
         spec = parse_population(data)
         assert spec.genes and spec.uncertain == "exclude"
     elif "groups" in data and "regimen" in data:  # a validation case: its keys are the format's
