@@ -66,7 +66,8 @@ class _Graph:
 
 
 def _graph(model: Model) -> _Graph:
-    m = model.document().getModel()
+    doc = model.document()  # keep the document alive: the model and its maths belong to it
+    m = doc.getModel()
     edges: dict[str, set[str]] = {}
     readers: dict[str, list[str]] = {}
     assigned: dict[str, set[str]] = {}

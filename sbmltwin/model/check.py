@@ -33,8 +33,6 @@ UNSUPPORTED_FEATURES: dict[str, str] = {
     "fbc": "flux balance constraints (fbc) models are not time courses",
     "UnknownPackage": "a required SBML Level 3 package libroadrunner does not implement",
     "NonFiniteValue": "a NaN or infinite value that no initial assignment or rule replaces",
-    "MissingValue": "a parameter without a value that no initial assignment or rule gives one "
-    "(libroadrunner refuses to compile it)",
     "VariableFactorial": "factorial() of a changing quantity (libroadrunner integrates it with a "
     "frozen slope and returns silently wrong results; cases 00028, 00173, 00269)",
 }
@@ -267,15 +265,6 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
                     + ("" if used else " (no equation uses it)"),
                     el.getId(),
                 )
-    for p in m.getListOfParameters():
-        if not p.isSetValue() and p.getId() not in set_by_math:
-            add(
-                Severity.ERROR,
-                "MissingValue",
-                "has no value, and no initial assignment or assignment rule gives it one "
-                "(libroadrunner refuses to compile such a model); give it a value",
-                p.getId(),
-            )
     for s in m.getListOfSpecies():
         if s.isSetInitialAmount():
             value = s.getInitialAmount()
