@@ -19,8 +19,8 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
-import libsbml
 import numpy as np
 
 from sbmltwin.engine.dosing import DoseEvent, infusion_parameter
@@ -39,20 +39,23 @@ MIN_SENSITIVITY = 0.01
 _STEP = 0.01  # +1 % (the same step as the validation report's sensitivity table)
 
 
-def _names(node: Any) -> set[str]:
-    """The identifiers a MathML tree reads (``time`` and other csymbols excluded)."""
-    found: set[str] = set()
-    if node is None:
-        return found
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n.getType() == libsbml.AST_NAME:
-            found.add(n.getName())
-        elif n.getType() == libsbml.AST_FUNCTION:  # a function definition's arguments count
-            found.add(n.getName())
-        stack.extend(n.getChild(i) for i in range(n.getNumChildren()))
-    return found
+_MATHML = "{http://www.w3.org/1998/Math/MathML}"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _names(element: Any) -> set[str]:
+    """The identifiers (MathML ``ci``) an element's maths reads."""
+    if element is None:
+        return set()
+    return {(ci.text or "").strip() for ci in element.iter(f"{_MATHML}ci")} - {""}
+
+
+def _children(element: Any, name: str) -> list[Any]:
+    """Descendants of ``element`` with local tag ``name`` (SBML namespaces vary by level)."""
+    return [e for e in element.iter() if _local(e.tag) == name]
 
 
 @dataclass(frozen=True)
@@ -66,8 +69,9 @@ class _Graph:
 
 
 def _graph(model: Model) -> _Graph:
-    doc = model.document()  # keep the document alive: the model and its maths belong to it
-    m = doc.getModel()
+    """Read from the SBML text with the standard library's XML parser (the model was screened
+    when loaded), so no libsbml object's lifetime is involved."""
+    root = ElementTree.fromstring(model.sbml)  # noqa: S314 - screened at load (no DOCTYPE)
     edges: dict[str, set[str]] = {}
     readers: dict[str, list[str]] = {}
     assigned: dict[str, set[str]] = {}
@@ -77,32 +81,29 @@ def _graph(model: Model) -> _Graph:
             edges.setdefault(s, set()).add(target)
             readers.setdefault(s, []).append(reader)
 
-    for r in m.getListOfReactions():
-        law = r.getKineticLaw()
-        names = _names(law.getMath()) if law is not None else set()
-        for i in range(r.getNumModifiers()):
-            names.add(r.getModifier(i).getSpecies())
-        touched = [r.getReactant(i).getSpecies() for i in range(r.getNumReactants())]
-        touched += [r.getProduct(i).getSpecies() for i in range(r.getNumProducts())]
+    for r in _children(root, "reaction"):
+        laws = _children(r, "kineticLaw")
+        names = _names(laws[0]) if laws else set()
+        names |= {m.get("species", "") for m in _children(r, "modifierSpeciesReference")}
+        touched = [ref.get("species", "") for ref in _children(r, "speciesReference")]
         for species in touched:
-            add(names, species, f"reaction {r.getId()}")
+            add(names, species, f"reaction {r.get('id')}")
     raw_rates: dict[str, set[str]] = {}
-    for rule in m.getListOfRules():
-        names = _names(rule.getMath())
-        var = rule.getVariable() if not rule.isAlgebraic() else ""
-        if not var:
-            continue
-        kind = "rate rule" if rule.isRate() else "assignment rule"
-        add(names, var, f"{kind} of {var}")
-        if rule.isRate():
-            raw_rates[var] = names
-        else:
-            assigned[var] = names
-    for e in m.getListOfEvents():
-        trigger = _names(e.getTrigger().getMath()) if e.getTrigger() is not None else set()
-        for i in range(e.getNumEventAssignments()):
-            ea = e.getEventAssignment(i)
-            add(_names(ea.getMath()) | trigger, ea.getVariable(), f"event {e.getId()}")
+    for kind in ("assignmentRule", "rateRule"):
+        for rule in _children(root, kind):
+            var = rule.get("variable", "")
+            names = _names(rule)
+            label = "rate rule" if kind == "rateRule" else "assignment rule"
+            add(names, var, f"{label} of {var}")
+            if kind == "rateRule":
+                raw_rates[var] = names
+            else:
+                assigned[var] = names
+    for e in _children(root, "event"):
+        triggers = _children(e, "trigger")
+        trigger = _names(triggers[0]) if triggers else set()
+        for ea in _children(e, "eventAssignment"):
+            add(_names(ea) | trigger, ea.get("variable", ""), f"event {e.get('id')}")
 
     def expand(names: set[str]) -> frozenset[str]:
         out, todo = set(), list(names)
