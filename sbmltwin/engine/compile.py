@@ -132,7 +132,8 @@ def compile_model(model: Model, settings: CompileSettings | None = None) -> Comp
                 hint="run 'sbmltwin check' on the model",
             ) from err
         seconds = time.perf_counter() - start
-        sbml_model = model.document().getModel()  # parsed once for the two facts below
+        doc = model.document()  # parsed once for the two facts below; kept alive while its
+        sbml_model = doc.getModel()  # model is read (the model belongs to the document)
         settable = _settable_ids(rr)
         compiled = CompiledModel(
             model=model,
