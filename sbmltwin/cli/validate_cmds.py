@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from sbmltwin.cli._base import cli
 from sbmltwin.errors import SbmlTwinError
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sbmltwin.report.manifest import Manifest, SkippedCase
+
 
 def _run_validation(
     paths: tuple[str, ...], out_dir: str, *, html: bool, pdf: bool, command: str
-) -> tuple[dict[str, Any], dict[str, Path]]:
+) -> tuple[Manifest, dict[str, Path]]:
     import sys
 
     from sbmltwin.report import build_manifest, write_report
-    from sbmltwin.validate.cases import (
-        find_cases,
-        load_case,
-        overall,
-        run_case,
-        split_by_model,
-        validation_dir,
-    )
+    from sbmltwin.report.manifest import SkippedCase
+    from sbmltwin.validate.cases import find_cases, load_case, split_by_model, validation_dir
+    from sbmltwin.validate.results import ValidationRun
+    from sbmltwin.validate.run import run_case
 
     roots = paths or (str(validation_dir()),)
     files = [f for root in roots for f in find_cases(root)]
     if not files:
         raise SbmlTwinError("no validation cases (*.toml) found", where=", ".join(roots))
     cases = [load_case(f) for f in files]
-    skipped: list[dict[str, str]] = []
+    skipped: list[SkippedCase] = []
     if not paths:  # the shipped library: cases of models still to be built are skipped, said so
         cases, missing = split_by_model(cases)
         skipped = [
-            {"case": str(c.path), "model": c.model, "reason": f"model file missing: {c.model_path}"}
+            SkippedCase(str(c.path), c.model, f"model file missing: {c.model_path}")
             for c in missing
         ]
         if skipped:
@@ -44,28 +46,20 @@ def _run_validation(
             raise SbmlTwinError("no validation case has its model", where=", ".join(roots))
     results = []
     show = sys.stderr.isatty()
-    seen_models: set[str] = set()
     for i, case in enumerate(cases, 1):
         if show:
             click.echo(f"[{i}/{len(cases)}] {case.id} …", err=True)
-        # local sensitivities once per model (on its first case with the most groups)
-        first = case.model not in seen_models and len(case.groups) == max(
-            len(c.groups) for c in cases if c.model == case.model
-        )
-        if first:
-            seen_models.add(case.model)
-        results.append(run_case(case, sensitivity=first))
-    manifest = build_manifest(cases, results, overall(results), command=command)
-    if skipped:
-        manifest["skipped"] = skipped
+        results.append(run_case(case, sensitivity=True))
+    run = ValidationRun.of(results)
+    manifest = build_manifest(cases, run, command=command, out_dir=out_dir, skipped=skipped)
     written = write_report(manifest, out_dir, html=html, pdf=pdf)
     return manifest, written
 
 
-def _skipped_line(skipped: list[dict[str, str]]) -> str:
+def _skipped_line(skipped: Sequence[SkippedCase]) -> str:
     counts: dict[str, int] = {}
     for s in skipped:
-        counts[s["model"]] = counts.get(s["model"], 0) + 1
+        counts[s.model] = counts.get(s.model, 0) + 1
     models = ", ".join(f"{m} ({n})" for m, n in sorted(counts.items()))
     return (
         f"skipped {len(skipped)} case(s) whose model is not in the library yet "
@@ -73,35 +67,30 @@ def _skipped_line(skipped: list[dict[str, str]]) -> str:
     )
 
 
-def _print_verdicts(manifest: dict[str, Any]) -> None:
-    def fmt(x: Any) -> str:
-        return "—" if x is None else f"{x:.3g}"
+def _print_verdicts(manifest: Manifest) -> None:
+    def fmt(x: float) -> str:
+        return "—" if math.isnan(x) else f"{x:.3g}"
 
     click.echo(
         f"{'case':<16} {'role':<10} {'groups':>6} {'GMFE AUC':>9} {'GMFE Cmax':>9} {'ratios':>7}  verdict"
     )
-    for c in manifest["results"]["cases"]:
-        ratios = (
-            f"{sum(bool(r['within']) for r in c['ratios'])}/{len(c['ratios'])}"
-            if c["ratios"]
-            else "—"
-        )
+    for c in manifest.results.cases:
+        ratios = f"{sum(r.within for r in c.ratios)}/{len(c.ratios)}" if c.ratios else "—"
         click.echo(
-            f"{c['id']:<16} {c['role']:<10} {len(c['groups']):>6} {fmt(c['metrics']['auc']['gmfe']):>9} "
-            f"{fmt(c['metrics']['cmax']['gmfe']):>9} {ratios:>7}  {'PASS' if c['passed'] else 'FAIL'}"
+            f"{c.id:<16} {c.role:<10} {len(c.groups):>6} {fmt(c.metrics.auc.gmfe):>9} "
+            f"{fmt(c.metrics.cmax.gmfe):>9} {ratios:>7}  {'PASS' if c.passed else 'FAIL'}"
         )
-    if manifest.get("skipped"):
-        click.echo(_skipped_line(manifest["skipped"]))
-    o = manifest["results"]["overall"]
-    rows = [("overall", o), ("validation cases only", o.get("validation_only"))]
-    for label, m in rows:
-        if m:
+    if manifest.skipped:
+        click.echo(_skipped_line(manifest.skipped))
+    o = manifest.results.overall
+    for label, m in (("overall", o), ("validation cases only", o.validation_only)):
+        if m is not None:
             click.echo(
-                f"{label}: {m['cases_passed']}/{m['cases']} cases pass; AUC+Cmax GMFE "
-                f"{fmt(m['auc_and_cmax']['gmfe'])}, {fmt(m['auc_and_cmax']['within_2'])}% within "
-                f"2-fold; groups within fold {fmt(m['groups_within_fold_percent'])}% "
-                f"({m['groups']} groups); ratios within Guest limits "
-                f"{m['ratios_within_guest']}/{m['ratios']}"
+                f"{label}: {m.cases_passed}/{m.cases} cases pass; AUC+Cmax GMFE "
+                f"{fmt(m.auc_and_cmax.gmfe)}, {fmt(m.auc_and_cmax.within_2)}% within "
+                f"2-fold; groups within fold {fmt(m.groups_within_fold_percent)}% "
+                f"({m.groups} groups); ratios within Guest limits "
+                f"{m.ratios_within_guest}/{m.ratios}"
             )
 
 
@@ -138,21 +127,24 @@ def validate(paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool) 
     _print_verdicts(manifest)
     for path in written.values():
         click.echo(f"wrote {path}", err=True)
-    o = manifest["results"]["overall"]
-    return 0 if o["cases_passed"] == o["cases"] else 3
+    o = manifest.results.overall
+    return 0 if o.cases_passed == o.cases else 3
 
 
 @cli.command()
-@click.argument("manifest_path", metavar="REPORT_JSON", type=click.Path(dir_okay=False))
+@click.argument("manifest_path", metavar="REPORT", type=click.Path(dir_okay=False))
 def reproduce(manifest_path: str) -> int:
-    """Re-run everything REPORT_JSON names and compare every number.
+    """Re-run everything REPORT names and compare every number.
 
+    REPORT is a report.json in its report folder, or a COMBINE archive written by export-omex.
+    The inputs are the copies the report carries, so the original files are not needed.
     Exits 0 when all match (|new − old| ≤ 1e-12 + 1e-6·|old|), 3 when any input or number
     differs (listed), 2 on bad input.
 
     \b
     Example:
       sbmltwin reproduce sbmltwin-demo/report.json
+      sbmltwin reproduce run.omex
     """
     from sbmltwin.report import reproduce as run_reproduce
 

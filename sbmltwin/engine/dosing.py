@@ -30,10 +30,12 @@ from sbmltwin.model import Model, parse_model
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 
 __all__ = [
+    "DOSE_EVENT_PREFIX",
     "Dose",
     "DoseEvent",
     "Regimen",
     "Route",
+    "add_dose_events",
     "add_infusion_inputs",
     "infusion_parameter",
     "parse_dose",
@@ -349,3 +351,92 @@ def add_infusion_inputs(model: Model, targets: Sequence[str]) -> Model:
             )
     text = libsbml.writeSBMLToString(doc)
     return parse_model(text, fmt="sbml", source=model.source)
+
+
+DOSE_EVENT_PREFIX = "sbmltwin_dose_"
+
+
+def _initial_math(m: libsbml.Model, sid: str) -> str:
+    """The formula of ``sid``'s initial value as its symbol reads (species: a concentration
+    unless amount-only)."""
+    if (ia := m.getInitialAssignment(sid)) is not None:
+        return f"({libsbml.formulaToL3String(ia.getMath())})"
+    if (param := m.getParameter(sid)) is not None:
+        return repr(param.getValue())
+    species = m.getSpecies(sid)
+    comp = species.getCompartment()
+    if species.getHasOnlySubstanceUnits():
+        if species.isSetInitialConcentration():
+            return f"{species.getInitialConcentration()!r} * {comp}"
+        return repr(species.getInitialAmount())
+    if species.isSetInitialAmount():
+        return f"{species.getInitialAmount()!r} / {comp}"
+    return repr(species.getInitialConcentration())
+
+
+def add_dose_events(model: Model, events: Sequence[DoseEvent]) -> Model:
+    """A copy of ``model`` whose SBML applies ``events`` itself, so that any SBML simulator
+    (e.g. one running an exported SED-ML) gives the dosed curves from time 0.
+
+    Doses at time 0 become initial assignments (``S = <initial value> + dose``), which hold
+    whatever values a simulator sets before it starts. Later doses become one SBML event per
+    dose time, ``time >= t`` with values from the trigger time. Doses at one time into one
+    target are summed (an event's assignments all read the state before it). A species whose
+    symbol is a concentration gets ``+ amount / compartment``, so the amount added is
+    ``amount`` whatever the compartment's size. Level 2 models are converted to Level 3
+    Version 2. A parameter target becomes non-constant.
+    """
+    if not events:
+        return model
+    doc = model.document()
+    where = model.source
+    if doc.getLevel() < 3 and not doc.setLevelAndVersion(3, 2, False):
+        raise DosingError(
+            "cannot write the doses as SBML events: libsbml could not convert the model to "
+            "SBML Level 3",
+            where=where,
+        )
+    m = doc.getModel()
+    by_time: dict[float, dict[str, float]] = {}
+    for e in events:
+        targets = by_time.setdefault(float(e.time), {})
+        targets[e.target] = targets.get(e.target, 0.0) + float(e.amount)
+
+    def increment(sid: str, amount: float) -> str:
+        species = m.getSpecies(sid)
+        if species is not None:
+            if species.getConstant() or species.getBoundaryCondition():
+                raise DosingError(
+                    f"dose target '{sid}' is a constant or boundary species", where=where
+                )
+            if species.getHasOnlySubstanceUnits():
+                return f"{amount!r}"
+            return f"{amount!r} / {species.getCompartment()}"
+        if (param := m.getParameter(sid)) is not None:
+            _ok(param.setConstant(False), f"make '{sid}' non-constant", where)
+            return f"{amount!r}"
+        raise DosingError(f"dose target '{sid}' is not a species or parameter", where=where)
+
+    k = 0
+    for t, targets in sorted(by_time.items()):
+        if t == 0.0:
+            for sid, amount in targets.items():
+                formula = f"{_initial_math(m, sid)} + {increment(sid, amount)}"
+                ia = m.getInitialAssignment(sid) or m.createInitialAssignment()
+                _ok(ia.setSymbol(sid), "set initial assignment", where)
+                _ok(ia.setMath(libsbml.parseL3Formula(formula)), "set initial dose", where)
+            continue
+        event = m.createEvent()
+        _ok(event.setId(f"{DOSE_EVENT_PREFIX}{k}"), "add dose event", where)
+        k += 1
+        _ok(event.setUseValuesFromTriggerTime(True), "set useValuesFromTriggerTime", where)
+        trigger = event.createTrigger()
+        _ok(trigger.setInitialValue(False), "set initialValue", where)
+        _ok(trigger.setPersistent(True), "set persistent", where)
+        _ok(trigger.setMath(libsbml.parseL3Formula(f"time >= {t!r}")), "set trigger", where)
+        for sid, amount in targets.items():
+            assignment = event.createEventAssignment()
+            _ok(assignment.setVariable(sid), "set event variable", where)
+            formula = f"{sid} + {increment(sid, amount)}"
+            _ok(assignment.setMath(libsbml.parseL3Formula(formula)), "set event math", where)
+    return parse_model(libsbml.writeSBMLToString(doc), fmt="sbml", source=model.source)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from sbmltwin.report.manifest import build_manifest, read_manifest, write_manifest
+from sbmltwin.report.manifest import Manifest, build_manifest, read_manifest, write_manifest
 from sbmltwin.report.omex import export_omex
 from sbmltwin.report.reproduce import Reproduction, reproduce
 
 __all__ = [
+    "Manifest",
     "Reproduction",
     "build_manifest",
     "export_omex",
@@ -22,7 +21,7 @@ __all__ = [
 
 
 def write_report(
-    manifest: Mapping[str, Any], out_dir: str | Path, *, html: bool = True, pdf: bool = True
+    manifest: Manifest, out_dir: str | Path, *, html: bool = True, pdf: bool = True
 ) -> dict[str, Path]:
     """Write ``report.json`` (and ``report.html``/``report.pdf``) into ``out_dir``."""
     out = Path(out_dir)

@@ -15,20 +15,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sbmltwin.report.plots import (
+    TOP_SENSITIVITIES,
     figure_png,
     format_number,
     ratio_figure,
     scatter_figure,
+    sensitivity_note,
     timecourse_figure,
-    top_sensitivities,
 )
+from sbmltwin.validate.results import FoldSummary, OverallMetrics, ValidationCaseResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from sbmltwin.report.manifest import Manifest
+
 __all__ = ["write_html"]
 
-POOLED_COLUMNS = ("n", "gmfe", "afe", "within_1.25", "within_1.5", "within_2")
 POOLED_HEADERS = ("n", "GMFE", "AFE", "% within 1.25-fold", "% within 1.5-fold", "% within 2-fold")
 
 _CSS = """
@@ -91,102 +94,101 @@ def _img(fig: Figure | None, alt: str, *, css: str = "") -> str:
     return f'<img{cls} alt="{_e(alt)}" src="data:image/png;base64,{data}">'
 
 
-def _pooled_table(metrics: Mapping[str, Any]) -> str:
-    rows = []
-    for name, m in metrics.items():
-        if isinstance(m, Mapping) and "gmfe" in m:
-            rows.append([_td(name.replace("_", " ")), *(_num(m.get(c)) for c in POOLED_COLUMNS)])
-    return _table(["metric", *POOLED_HEADERS], rows) if rows else "<p>No pooled metrics.</p>"
-
-
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{format_number(value)} %"
-
-
-def _overview(manifest: Mapping[str, Any], cases: Sequence[Mapping[str, Any]]) -> str:
-    overall = (manifest.get("results") or {}).get("overall") or {}
-    n_cases = overall.get("cases", len(cases))
-    n_passed = overall.get("cases_passed", sum(1 for c in cases if c.get("passed") is True))
-    verdict = _badge(n_cases > 0 and n_passed == n_cases) if isinstance(n_cases, int) else ""
-    facts = [
-        ("Cases passed", f"{n_passed} of {n_cases}"),
-        ("Groups", overall.get("groups", "—")),
-        ("Groups within fold", _pct(overall.get("groups_within_fold_percent"))),
-        (
-            "Ratios within Guest limits",
-            f"{overall.get('ratios_within_guest', '—')} of {overall.get('ratios', '—')}",
-        ),
+def _pooled_rows(named: Iterable[tuple[str, FoldSummary]]) -> str:
+    rows = [
+        [
+            _td(name),
+            _num(m.n),
+            _num(m.gmfe),
+            _num(m.afe),
+            _num(m.within_1_25),
+            _num(m.within_1_5),
+            _num(m.within_2),
+        ]
+        for name, m in named
     ]
-    val = overall.get("validation_only")
-    if isinstance(val, Mapping):
+    return _table(["metric", *POOLED_HEADERS], rows)
+
+
+def _pct(value: float) -> str:
+    return f"{format_number(value)} %"
+
+
+def _overview(overall: OverallMetrics) -> str:
+    verdict = _badge(overall.cases > 0 and overall.cases_passed == overall.cases)
+    facts = [
+        ("Cases passed", f"{overall.cases_passed} of {overall.cases}"),
+        ("Groups", overall.groups),
+        ("Groups within fold", _pct(overall.groups_within_fold_percent)),
+        ("Ratios within Guest limits", f"{overall.ratios_within_guest} of {overall.ratios}"),
+    ]
+    val = overall.validation_only
+    if val is not None:
         facts += [
-            (
-                "Validation cases only: cases passed",
-                f"{val.get('cases_passed', '—')} of {val.get('cases', '—')}",
-            ),
+            ("Validation cases only: cases passed", f"{val.cases_passed} of {val.cases}"),
             (
                 "Validation cases only: groups within fold",
-                f"{_pct(val.get('groups_within_fold_percent'))} of {val.get('groups', '—')}",
+                f"{_pct(val.groups_within_fold_percent)} of {val.groups}",
             ),
             (
                 "Validation cases only: ratios within Guest limits",
-                f"{val.get('ratios_within_guest', '—')} of {val.get('ratios', '—')}",
+                f"{val.ratios_within_guest} of {val.ratios}",
             ),
         ]
     rows = [[_td(k), f'<td class="num">{_e(v)}</td>'] for k, v in facts]
+    pooled = [("auc", overall.auc), ("cmax", overall.cmax), ("auc and cmax", overall.auc_and_cmax)]
+    if val is not None:
+        pooled += [
+            ("validation only: auc", val.auc),
+            ("validation only: cmax", val.cmax),
+            ("validation only: auc and cmax", val.auc_and_cmax),
+        ]
     return (
         f'<p class="verdict">Overall verdict: {verdict} '
-        f"({_e(n_passed)} of {_e(n_cases)} cases passed)</p>"
+        f"({_e(overall.cases_passed)} of {_e(overall.cases)} cases passed)</p>"
         + _table(["quantity", "value"], rows)
         + "<h3>Pooled metrics</h3>"
-        + _pooled_table(overall)
+        + _pooled_rows(pooled)
         + '<p class="meta">GMFE: geometric mean fold error; AFE: average fold error '
         "(bias, &gt;1 over-predicts); % within k-fold: share of predicted/observed ratios "
         "in [1/k, k].</p>"
     )
 
 
-def _summary(cases: Sequence[Mapping[str, Any]]) -> str:
-    rows = []
-    for i, c in enumerate(cases):
-        gm = (c.get("metrics") or {}).get("auc") or {}
-        cm = (c.get("metrics") or {}).get("cmax") or {}
-        rows.append(
-            [
-                f'<td><a href="#case-{i + 1}">{_e(c.get("id", "?"))}</a></td>',
-                _td(c.get("role", "—")),
-                _td(c.get("model", "—")),
-                _num(len(c.get("groups") or ())),
-                _num(c.get("fold")),
-                _num(gm.get("gmfe")),
-                _num(cm.get("gmfe")),
-                f"<td>{_badge(c.get('passed'))}</td>",
-            ]
-        )
+def _summary(cases: Sequence[ValidationCaseResult]) -> str:
+    rows = [
+        [
+            f'<td><a href="#case-{i + 1}">{_e(c.id)}</a></td>',
+            _td(c.role),
+            _td(c.model),
+            _num(len(c.groups)),
+            _num(c.fold),
+            _num(c.metrics.auc.gmfe),
+            _num(c.metrics.cmax.gmfe),
+            f"<td>{_badge(c.passed)}</td>",
+        ]
+        for i, c in enumerate(cases)
+    ]
     headers = ["case", "role", "model", "groups", "fold limit", "AUC GMFE", "Cmax GMFE", "verdict"]
     return _table(headers, rows)
 
 
-def _group_table(case: Mapping[str, Any]) -> str:
-    rows = []
-    for g in case.get("groups") or ():
-        for out_name, o in (g.get("outputs") or {}).items():
-            if not isinstance(o, Mapping):
-                continue
-            rows.append(
-                [
-                    _td(g.get("name", "?")),
-                    _td(g.get("description", "")),
-                    _td(f"{out_name} [{o.get('unit', '?')}]"),
-                    _num(o.get("auc_observed")),
-                    _num(o.get("auc_predicted")),
-                    _num(o.get("auc_fold")),
-                    _num(o.get("cmax_observed")),
-                    _num(o.get("cmax_predicted")),
-                    _num(o.get("cmax_fold")),
-                    f"<td>{_badge(o.get('within_fold'))}</td>",
-                ]
-            )
+def _group_table(case: ValidationCaseResult) -> str:
+    rows = [
+        [
+            _td(g.name),
+            _td(g.description),
+            _td(f"{o.output} [{o.unit}]"),
+            _num(o.auc_observed),
+            _num(o.auc_predicted),
+            _num(o.auc_fold),
+            _num(o.cmax_observed),
+            _num(o.cmax_predicted),
+            _num(o.cmax_fold),
+            f"<td>{_badge(o.within_fold)}</td>",
+        ]
+        for g, o in case.comparisons()
+    ]
     headers = [
         "group",
         "description",
@@ -197,96 +199,82 @@ def _group_table(case: Mapping[str, Any]) -> str:
         "Cmax obs",
         "Cmax pred",
         "Cmax fold",
-        f"within {format_number(case.get('fold'))}-fold",
+        f"within {format_number(case.fold)}-fold",
     ]
     return _table(headers, rows)
 
 
-def _ratio_table(case: Mapping[str, Any]) -> str:
-    ratios = case.get("ratios") or ()
-    if not ratios:
+def _ratio_table(case: ValidationCaseResult) -> str:
+    if not case.ratios:
         return ""
     rows = [
         [
-            _td(f"{r.get('numerator', '?')} / {r.get('denominator', '?')}"),
-            _td(r.get("metric", "?")),
-            _td(r.get("output", "?")),
-            _num(r.get("observed")),
-            _num(r.get("predicted")),
-            _num(r.get("guest_lower")),
-            _num(r.get("guest_upper")),
-            f"<td>{_badge(r.get('within'))}</td>",
+            _td(f"{r.numerator} / {r.denominator}"),
+            _td(r.metric),
+            _td(r.output),
+            _num(r.observed),
+            _num(r.predicted),
+            _num(r.guest_lower),
+            _num(r.guest_upper),
+            f"<td>{_badge(r.within)}</td>",
         ]
-        for r in ratios
+        for r in case.ratios
     ]
     headers = ["ratio", "metric", "output", "observed", "predicted", "Guest lower", "Guest upper"]
     return "<h4>Group ratios (Guest et al. 2011 limits)</h4>" + _table([*headers, "within"], rows)
 
 
-def _sensitivity_table(case: Mapping[str, Any]) -> str:
-    top = top_sensitivities(case)
-    if not top:
+def _sensitivity_table(case: ValidationCaseResult) -> str:
+    table = case.sensitivity
+    if table is None:
         return ""
-    n_all = len(case.get("sensitivity") or ())
+    top = table.top(TOP_SENSITIVITIES)
     rows = [
-        [
-            _td(s.get("parameter", "?")),
-            _num(s.get("value")),
-            _td(s.get("unit", "")),
-            _num(s.get("s_auc")),
-            _num(s.get("s_cmax")),
-        ]
-        for s in top
+        [_td(s.parameter), _num(s.value), _td(s.unit), _num(s.s_auc), _num(s.s_cmax)] for s in top
     ]
     return (
-        f"<h4>Local sensitivity (top {len(top)} of {n_all} parameters)</h4>"
+        f"<h4>Local sensitivity: group {_e(table.group)}, {_e(table.output)} "
+        f"(top {len(top)} of {len(table.rows)} parameters)</h4>"
         + _table(["parameter", "value", "unit", "S_AUC", "S_Cmax"], rows)
-        + '<p class="meta">S = (ΔY/Y)/(Δp/p), normalized local sensitivity.</p>'
+        + f'<p class="meta">{_e(sensitivity_note(table))}</p>'
     )
 
 
-def _case_section(i: int, case: Mapping[str, Any]) -> str:
-    cid = case.get("id", f"case {i + 1}")
-    doses = case.get("doses") or ()
+def _case_section(i: int, case: ValidationCaseResult) -> str:
     parts = [
         f'<section class="case" id="case-{i + 1}">',
-        f"<h2>Case {_e(cid)} {_badge(case.get('passed'))}</h2>",
+        f"<h2>Case {_e(case.id)} {_badge(case.passed)}</h2>",
         "<table><tbody>",
-        f"<tr><th>citation</th>{_td(case.get('citation', '—'))}</tr>",
-        f"<tr><th>source</th>{_td(case.get('source', '—'))}</tr>",
-        f"<tr><th>model</th>{_td(case.get('model', '—'))}</tr>",
-        f"<tr><th>model SHA-256</th><td><code>{_e(case.get('model_sha256', '—'))}</code></td></tr>",
-        f"<tr><th>role</th>{_td(case.get('role', '—'))}</tr>",
-        f"<tr><th>doses</th>{_td('; '.join(str(d) for d in doses) or '—')}</tr>",
-        f"<tr><th>fold limit</th>{_num(case.get('fold'))}</tr>",
+        f"<tr><th>citation</th>{_td(case.citation or '—')}</tr>",
+        f"<tr><th>source</th>{_td(case.source)}</tr>",
+        f"<tr><th>model</th>{_td(case.model)}</tr>",
+        f"<tr><th>model SHA-256</th><td><code>{_e(case.model_sha256)}</code></td></tr>",
+        f"<tr><th>role</th>{_td(case.role)}</tr>",
+        f"<tr><th>doses</th>{_td('; '.join(case.doses) or '—')}</tr>",
+        f"<tr><th>fold limit</th>{_num(case.fold)}</tr>",
         "</tbody></table>",
     ]
-    outputs: list[str] = []
-    for g in case.get("groups") or ():
-        for name in g.get("outputs") or {}:
-            if name not in outputs:
-                outputs.append(str(name))
-    for name in outputs:
+    for name in case.output_names():
         parts.append(f'<h3>Time course: {_e(name)}</h3><div class="plots">')
         for log in (False, True):
             scale = "log" if log else "linear"
-            alt = f"{cid}: {name}, {scale} axis"
+            alt = f"{case.id}: {name}, {scale} axis"
             parts.append(_img(timecourse_figure(case, name, log), alt))
         parts.append("</div>")
-    warnings = case.get("warnings") or ()
-    if warnings:
-        items = "".join(f"<li>{_e(w)}</li>" for w in warnings)
+    if case.warnings:
+        items = "".join(f"<li>{_e(w)}</li>" for w in case.warnings)
         parts.append(f'<h3>Warnings</h3><ul class="warnings">{items}</ul>')
     parts.append("<h3>Groups</h3>" + _group_table(case))
-    metrics = case.get("metrics") or {}
-    if metrics:
-        parts.append("<h4>Case metrics</h4>" + _pooled_table(metrics))
+    m = case.metrics
+    parts.append(
+        "<h4>Case metrics</h4>"
+        + _pooled_rows([("auc", m.auc), ("cmax", m.cmax), ("observations", m.observations)])
+    )
     parts.append(_ratio_table(case))
     parts.append(_sensitivity_table(case))
     parts.append("<h3>How this was computed</h3>")
-    for g in case.get("groups") or ():
-        head = f"{g.get('name', '?')}: {g.get('description', '')}"
-        parts.append(f"<h4>{_e(head)}</h4><pre>{_e(g.get('explain', '(no reason chain)'))}</pre>")
+    for g in case.groups:
+        parts.append(f"<h4>{_e(f'{g.name}: {g.description}')}</h4><pre>{_e(g.explain)}</pre>")
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
 
@@ -300,59 +288,59 @@ def _kv_table(mapping: Mapping[str, Any], *, code: bool = False) -> str:
     return _table(["name", "value"], rows) if rows else "<p>—</p>"
 
 
-def _reproducibility(manifest: Mapping[str, Any], manifest_name: str) -> str:
+def _reproducibility(manifest: Manifest, manifest_name: str) -> str:
     parts = ["<h2>Reproducibility</h2>"]
     facts = {
-        k: manifest[k]
-        for k in ("tool", "schema_version", "command", "created", "seed")
-        if k in manifest
+        "tool": manifest.tool,
+        "schema_version": manifest.schema_version,
+        "command": manifest.command,
+        "created": manifest.created,
+        "seed": manifest.seed,
     }
     parts.append(_kv_table(facts))
-    parts.append("<h3>Inputs (SHA-256)</h3>" + _kv_table(manifest.get("inputs") or {}, code=True))
-    parts.append("<h3>Software versions</h3>" + _kv_table(manifest.get("versions") or {}))
-    if manifest.get("platform"):
-        parts.append("<h3>Platform</h3>" + _kv_table(manifest["platform"]))
-    parts.append("<h3>Settings</h3>" + _kv_table(manifest.get("settings") or {}))
-    if manifest.get("environment"):
-        parts.append("<h3>Environment</h3>" + _kv_table(manifest["environment"]))
+    inputs = [
+        [_td(f.path), _td(f.kind), f"<td><code>{_e(f.sha256)}</code></td>"] for f in manifest.inputs
+    ]
     parts.append(
-        "<h3>How to re-run</h3><p>Re-run every case from the recorded inputs and compare the "
-        "numbers with this report:</p>"
+        "<h3>Inputs (copied into this report folder; SHA-256)</h3>"
+        + _table(["path", "kind", "SHA-256"], inputs)
+    )
+    parts.append("<h3>Software versions</h3>" + _kv_table(manifest.versions))
+    parts.append("<h3>Platform</h3>" + _kv_table(manifest.platform))
+    parts.append("<h3>Settings</h3>" + _kv_table(manifest.settings))
+    parts.append("<h3>Environment</h3>" + _kv_table(manifest.environment))
+    parts.append(
+        "<h3>How to re-run</h3><p>Re-run every case from the inputs in this folder and compare "
+        "the numbers with this report:</p>"
         f"<pre>sbmltwin reproduce {_e(manifest_name)}</pre>"
     )
-    citations = manifest.get("citations") or ()
-    if citations:
-        items = "".join(f"<li>{_e(c)}</li>" for c in citations)
+    if manifest.citations:
+        items = "".join(f"<li>{_e(c)}</li>" for c in manifest.citations)
         parts.append(f"<h2>Citations</h2><ol>{items}</ol>")
     return "\n".join(parts)
 
 
-def _skipped(manifest: Mapping[str, Any]) -> str:
+def _skipped(manifest: Manifest) -> str:
     """A line naming the cases the run skipped because their model is not built yet."""
-    skipped = [s for s in manifest.get("skipped") or () if isinstance(s, Mapping)]
-    if not skipped:
+    if not manifest.skipped:
         return ""
-    models = sorted({str(s.get("model", "?")) for s in skipped})
+    models = sorted({s.model for s in manifest.skipped})
     return (
-        f'<p class="meta">Skipped {len(skipped)} case(s) whose model is not in the library yet '
-        f"(model file missing): {_e(', '.join(models))}.</p>"
+        f'<p class="meta">Skipped {len(manifest.skipped)} case(s) whose model is not in the '
+        f"library yet (model file missing): {_e(', '.join(models))}.</p>"
     )
 
 
-def render_html(manifest: Mapping[str, Any], *, manifest_name: str = "report.json") -> str:
+def render_html(manifest: Manifest, *, manifest_name: str = "report.json") -> str:
     """The report as an HTML string (see :func:`write_html`)."""
-    results = manifest.get("results") or {}
-    cases: Sequence[Mapping[str, Any]] = [
-        c for c in results.get("cases") or () if isinstance(c, Mapping)
-    ]
-    tool = manifest.get("tool", "sbmltwin")
-    title = f"{tool} validation report"
+    cases = manifest.results.cases
+    title = f"{manifest.tool} validation report"
     body = [
         f"<h1>{_e(title)}</h1>",
-        f'<p class="meta">created {_e(manifest.get("created", "—"))} · '
-        f"command <code>{_e(manifest.get('command', '—'))}</code></p>",
+        f'<p class="meta">created {_e(manifest.created)} · '
+        f"command <code>{_e(manifest.command)}</code></p>",
         "<h2>Overall</h2>",
-        _overview(manifest, cases),
+        _overview(manifest.results.overall),
         _skipped(manifest),
         "<h2>Cases</h2>",
         _summary(cases),
@@ -373,7 +361,7 @@ def render_html(manifest: Mapping[str, Any], *, manifest_name: str = "report.jso
     )
 
 
-def write_html(manifest: Mapping[str, Any], path: str | Path) -> Path:
+def write_html(manifest: Manifest, path: str | Path) -> Path:
     """Write the report of ``manifest`` as one self-contained HTML file; return its path.
 
     The re-run hint names ``<stem>.json`` next to the HTML, where ``write_report`` puts the manifest.

@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import json
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sbmltwin.report.plots import (
+    TOP_SENSITIVITIES,
     format_number,
     mpl_text,
     quiet_glyphs,
     ratio_figure,
     scatter_figure,
+    sensitivity_note,
     timecourse_figure,
-    top_sensitivities,
 )
+from sbmltwin.validate.results import FoldSummary, ValidationCaseResult
 
 if TYPE_CHECKING:
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
+
+    from sbmltwin.report.manifest import Manifest
 
 __all__ = ["write_pdf"]
 
@@ -34,8 +38,8 @@ LINES_PER_PAGE = 72
 TITLE_LINES = 60  # below the verdict on the title page
 WRAP = 100
 FONT_SIZE = 7.5
-POOLED = (("n", "n"), ("gmfe", "GMFE"), ("afe", "AFE"))
-WITHIN = (("within_1.25", "≤1.25×"), ("within_1.5", "≤1.5×"), ("within_2", "≤2×"))
+POOLED = ("n", "GMFE", "AFE")
+WITHIN = ("≤1.25×", "≤1.5×", "≤2×")
 
 
 def _f(value: Any) -> str:
@@ -56,18 +60,20 @@ def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
     return out
 
 
-def _pooled_lines(metrics: Mapping[str, Any]) -> list[str]:
-    rows = []
-    for name, m in metrics.items():
-        if isinstance(m, Mapping) and "gmfe" in m:
-            rows.append(
-                [name]
-                + [_f(m.get(k)) for k, _ in POOLED]
-                + [f"{_f(m.get(k))} %" for k, _ in WITHIN]
-            )
-    if not rows:
-        return ["(no pooled metrics)"]
-    return _columns(["metric", *(h for _, h in POOLED), *(h for _, h in WITHIN)], rows)
+def _pooled_lines(named: Iterable[tuple[str, FoldSummary]]) -> list[str]:
+    rows = [
+        [
+            name,
+            _f(m.n),
+            _f(m.gmfe),
+            _f(m.afe),
+            f"{_f(m.within_1_25)} %",
+            f"{_f(m.within_1_5)} %",
+            f"{_f(m.within_2)} %",
+        ]
+        for name, m in named
+    ]
+    return _columns(["metric", *POOLED, *WITHIN], rows)
 
 
 def _wrap(lines: Iterable[str]) -> list[str]:
@@ -110,80 +116,68 @@ def _save(pdf: PdfPages, fig: Figure | None) -> None:
         pdf.savefig(fig)  # type: ignore[no-untyped-call]
 
 
-def _title_page(
-    pdf: PdfPages, manifest: Mapping[str, Any], cases: Sequence[Mapping[str, Any]]
-) -> None:
+def _title_page(pdf: PdfPages, manifest: Manifest) -> None:
     from matplotlib.figure import Figure
 
-    overall = (manifest.get("results") or {}).get("overall") or {}
-    n_cases = overall.get("cases", len(cases))
-    n_passed = overall.get("cases_passed", sum(1 for c in cases if c.get("passed") is True))
-    passed = isinstance(n_cases, int) and n_cases > 0 and n_passed == n_cases
+    overall = manifest.results.overall
+    cases = manifest.results.cases
+    passed = overall.cases > 0 and overall.cases_passed == overall.cases
     fig = Figure(figsize=PAGE)
     fig.text(
         0.06,
         0.95,
-        f"{mpl_text(manifest.get('tool', 'sbmltwin'))} validation report",
+        f"{mpl_text(manifest.tool)} validation report",
         fontsize=20,
         weight="bold",
         va="top",
     )
     fig.text(
-        0.06,
-        0.91,
-        mpl_text(f"created {manifest.get('created', '—')}"),
-        fontsize=9,
-        color="#555",
-        va="top",
+        0.06, 0.91, mpl_text(f"created {manifest.created}"), fontsize=9, color="#555", va="top"
     )
     fig.text(
-        0.06,
-        0.89,
-        mpl_text(f"command: {manifest.get('command', '—')}"),
-        fontsize=9,
-        color="#555",
-        va="top",
+        0.06, 0.89, mpl_text(f"command: {manifest.command}"), fontsize=9, color="#555", va="top"
     )
     fig.text(
         0.06,
         0.85,
-        f"Overall verdict: {'PASS' if passed else 'FAIL'}   ({n_passed} of {n_cases} cases passed)",
+        f"Overall verdict: {'PASS' if passed else 'FAIL'}   "
+        f"({overall.cases_passed} of {overall.cases} cases passed)",
         fontsize=14,
         weight="bold",
         color="#1a7f37" if passed else "#c62828",
         va="top",
     )
+    val = overall.validation_only
+    pooled = [("auc", overall.auc), ("cmax", overall.cmax), ("auc and cmax", overall.auc_and_cmax)]
     lines = [
-        f"Groups: {overall.get('groups', '—')}    groups within fold: "
-        f"{_f(overall.get('groups_within_fold_percent'))} %",
-        f"Ratios within Guest limits: {overall.get('ratios_within_guest', '—')} of "
-        f"{overall.get('ratios', '—')}",
-        *(
-            [
-                f"Validation cases only: {val.get('cases_passed', '—')} of {val.get('cases', '—')} "
-                f"cases passed; groups within fold {_f(val.get('groups_within_fold_percent'))} % of "
-                f"{val.get('groups', '—')}; ratios within Guest limits "
-                f"{val.get('ratios_within_guest', '—')} of {val.get('ratios', '—')}"
-            ]
-            if isinstance(val := overall.get("validation_only"), Mapping)
-            else []
-        ),
+        f"Groups: {overall.groups}    groups within fold: "
+        f"{_f(overall.groups_within_fold_percent)} %",
+        f"Ratios within Guest limits: {overall.ratios_within_guest} of {overall.ratios}",
+    ]
+    if val is not None:
+        lines.append(
+            f"Validation cases only: {val.cases_passed} of {val.cases} cases passed; groups "
+            f"within fold {_f(val.groups_within_fold_percent)} % of {val.groups}; ratios within "
+            f"Guest limits {val.ratios_within_guest} of {val.ratios}"
+        )
+        pooled += [("validation only: auc and cmax", val.auc_and_cmax)]
+    lines += [
         "",
         "Pooled metrics (GMFE: geometric mean fold error; AFE: average fold error)",
-        *_pooled_lines(overall),
+        *_pooled_lines(pooled),
         "",
         "Cases",
         *_columns(
             ["case", "role", "model", "groups", "AUC GMFE", "Cmax GMFE", "verdict"],
             [
                 [
-                    str(c.get("id", "?")),
-                    str(c.get("role", "—")),
-                    str(c.get("model", "—")),
-                    str(len(c.get("groups") or ())),
-                    _f(((c.get("metrics") or {}).get("auc") or {}).get("gmfe")),
-                    _f(((c.get("metrics") or {}).get("cmax") or {}).get("gmfe")),
-                    _verdict(c.get("passed")),
+                    c.id,
+                    c.role,
+                    c.model,
+                    str(len(c.groups)),
+                    _f(c.metrics.auc.gmfe),
+                    _f(c.metrics.cmax.gmfe),
+                    _verdict(c.passed),
                 ]
                 for c in cases
             ],
@@ -196,80 +190,73 @@ def _title_page(
         _text_pages(pdf, "Summary (continued)", wrapped[TITLE_LINES:])
 
 
-def _case_lines(case: Mapping[str, Any]) -> list[str]:
+def _case_lines(case: ValidationCaseResult) -> list[str]:
     lines = [
-        f"citation:  {case.get('citation', '—')}",
-        f"source:    {case.get('source', '—')}",
-        f"model:     {case.get('model', '—')}  (SHA-256 {case.get('model_sha256', '—')})",
-        f"role:      {case.get('role', '—')}",
-        f"doses:     {'; '.join(str(d) for d in case.get('doses') or ()) or '—'}",
-        f"fold:      {_f(case.get('fold'))}        verdict: {_verdict(case.get('passed'))}",
+        f"citation:  {case.citation or '—'}",
+        f"source:    {case.source}",
+        f"model:     {case.model}  (SHA-256 {case.model_sha256})",
+        f"role:      {case.role}",
+        f"doses:     {'; '.join(case.doses) or '—'}",
+        f"fold:      {_f(case.fold)}        verdict: {_verdict(case.passed)}",
     ]
-    lines += [f"warning:   {w}" for w in case.get("warnings") or ()]
+    lines += [f"warning:   {w}" for w in case.warnings]
     lines += ["", "Groups"]
-    rows = []
-    for g in case.get("groups") or ():
-        for name, o in (g.get("outputs") or {}).items():
-            if isinstance(o, Mapping):
-                rows.append(
-                    [
-                        str(g.get("name", "?")),
-                        str(name),
-                        _f(o.get("auc_observed")),
-                        _f(o.get("auc_predicted")),
-                        _f(o.get("auc_fold")),
-                        _f(o.get("cmax_observed")),
-                        _f(o.get("cmax_predicted")),
-                        _f(o.get("cmax_fold")),
-                        _verdict(o.get("within_fold")),
-                    ]
-                )
+    rows = [
+        [
+            g.name,
+            o.output,
+            _f(o.auc_observed),
+            _f(o.auc_predicted),
+            _f(o.auc_fold),
+            _f(o.cmax_observed),
+            _f(o.cmax_predicted),
+            _f(o.cmax_fold),
+            _verdict(o.within_fold),
+        ]
+        for g, o in case.comparisons()
+    ]
     headers = ["group", "output", "AUC obs", "AUC pred", "AUC fold", "Cmax obs", "Cmax pred"]
     lines += _columns([*headers, "Cmax fold", "within"], rows)
     lines += ["", "Group descriptions"]
+    lines += [f"  {g.name}: {g.description}" for g in case.groups]
+    m = case.metrics
     lines += [
-        f"  {g.get('name', '?')}: {g.get('description', '')}" for g in case.get("groups") or ()
+        "",
+        "Case metrics",
+        *_pooled_lines([("auc", m.auc), ("cmax", m.cmax), ("observations", m.observations)]),
     ]
-    if case.get("metrics"):
-        lines += ["", "Case metrics", *_pooled_lines(case["metrics"])]
-    ratios = case.get("ratios") or ()
-    if ratios:
+    if case.ratios:
         lines += ["", "Group ratios (Guest et al. 2011 limits)"]
         lines += _columns(
             ["ratio", "metric", "observed", "predicted", "lower", "upper", "within"],
             [
                 [
-                    f"{r.get('numerator', '?')}/{r.get('denominator', '?')}",
-                    str(r.get("metric", "?")),
-                    _f(r.get("observed")),
-                    _f(r.get("predicted")),
-                    _f(r.get("guest_lower")),
-                    _f(r.get("guest_upper")),
-                    _verdict(r.get("within")),
+                    f"{r.numerator}/{r.denominator}",
+                    r.metric,
+                    _f(r.observed),
+                    _f(r.predicted),
+                    _f(r.guest_lower),
+                    _f(r.guest_upper),
+                    _verdict(r.within),
                 ]
-                for r in ratios
+                for r in case.ratios
             ],
         )
-    top = top_sensitivities(case)
-    if top:
-        n_all = len(case.get("sensitivity") or ())
-        lines += ["", f"Local sensitivity (top {len(top)} of {n_all})"]
+    table = case.sensitivity
+    if table is not None:
+        top = table.top(TOP_SENSITIVITIES)
+        lines += [
+            "",
+            f"Local sensitivity, group {table.group} (top {len(top)} of {len(table.rows)})",
+        ]
         lines += _columns(
             ["parameter", "value", "unit", "S_AUC", "S_Cmax"],
-            [
-                [
-                    str(s.get("parameter", "?")),
-                    _f(s.get("value")),
-                    str(s.get("unit", "")),
-                    _f(s.get("s_auc")),
-                    _f(s.get("s_cmax")),
-                ]
-                for s in top
-            ],
+            [[s.parameter, _f(s.value), s.unit, _f(s.s_auc), _f(s.s_cmax)] for s in top],
         )
+        lines.append(sensitivity_note(table))
     lines += ["", "How this was computed (personalization reason chain per group)"]
-    for g in case.get("groups") or ():
-        lines += ["", f"[{g.get('name', '?')}]", str(g.get("explain", "(no reason chain)"))]
+    for g in case.groups:
+        lines += ["", f"[{g.name}]", g.explain]
     return lines
 
 
@@ -277,56 +264,53 @@ def _dump(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
 
-def _repro_lines(manifest: Mapping[str, Any], manifest_name: str) -> list[str]:
+def _repro_lines(manifest: Manifest, manifest_name: str) -> list[str]:
     lines = [
-        f"{k}: {_dump(manifest[k])}"
-        for k in ("tool", "schema_version", "command", "created", "seed")
-        if k in manifest
+        f"tool: {manifest.tool}",
+        f"schema_version: {manifest.schema_version}",
+        f"command: {manifest.command}",
+        f"created: {manifest.created}",
+        f"seed: {_dump(manifest.seed)}",
+        "",
+        "Inputs (copied into the report folder; SHA-256)",
+        *(f"  {f.path} ({f.kind}): {f.sha256}" for f in manifest.inputs),
     ]
-    for title, key in (
-        ("Inputs (SHA-256)", "inputs"),
-        ("Software versions", "versions"),
-        ("Platform", "platform"),
-        ("Settings", "settings"),
-        ("Environment", "environment"),
+    for title, section in (
+        ("Software versions", manifest.versions),
+        ("Platform", manifest.platform),
+        ("Settings", manifest.settings),
+        ("Environment", manifest.environment),
     ):
-        section = manifest.get(key)
-        if isinstance(section, Mapping) and section:
+        if section:
             lines += ["", title] + [f"  {k}: {_dump(v)}" for k, v in section.items()]
     lines += ["", "How to re-run", f"  sbmltwin reproduce {manifest_name}"]
-    citations = manifest.get("citations") or ()
-    if citations:
-        lines += ["", "Citations"] + [f"  [{i}] {c}" for i, c in enumerate(citations, 1)]
+    if manifest.citations:
+        lines += ["", "Citations"] + [f"  [{i}] {c}" for i, c in enumerate(manifest.citations, 1)]
     return lines
 
 
-def write_pdf(manifest: Mapping[str, Any], path: str | Path) -> Path:
+def write_pdf(manifest: Manifest, path: str | Path) -> Path:
     """Write the report of ``manifest`` as a PDF; return its path."""
     from matplotlib.backends.backend_pdf import PdfPages
 
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cases = [
-        c for c in (manifest.get("results") or {}).get("cases") or () if isinstance(c, Mapping)
-    ]
+    cases = manifest.results.cases
     metadata = {
-        "Title": f"{manifest.get('tool', 'sbmltwin')} validation report",
+        "Title": f"{manifest.tool} validation report",
         "Creator": "sbmltwin",
         "Producer": "sbmltwin (matplotlib)",
         "CreationDate": None,
     }
     with PdfPages(out, metadata=metadata) as pdf:
-        _title_page(pdf, manifest, cases)
+        _title_page(pdf, manifest)
         if cases:
             _save(pdf, scatter_figure(cases))
             _save(pdf, ratio_figure(cases))
         for case in cases:
-            outputs: list[str] = []
-            for g in case.get("groups") or ():
-                outputs += [str(n) for n in g.get("outputs") or {} if str(n) not in outputs]
-            for name in outputs:
+            for name in case.output_names():
                 _save(pdf, timecourse_figure(case, name, False))
                 _save(pdf, timecourse_figure(case, name, True))
-            _text_pages(pdf, f"Case {case.get('id', '?')}", _case_lines(case))
+            _text_pages(pdf, f"Case {case.id}", _case_lines(case))
         _text_pages(pdf, "Reproducibility", _repro_lines(manifest, out.with_suffix(".json").name))
     return out

@@ -11,9 +11,11 @@ from __future__ import annotations
 import io
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+from sbmltwin.validate.results import SensitivityTable, ValidationCaseResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -26,9 +28,12 @@ __all__ = [
     "quiet_glyphs",
     "ratio_figure",
     "scatter_figure",
+    "sensitivity_note",
     "timecourse_figure",
-    "top_sensitivities",
 ]
+
+#: how many of the ranked sensitivities the reports show
+TOP_SENSITIVITIES = 10
 
 # colour-blind-safe (Okabe–Ito); cycled per group / per case
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442")
@@ -51,15 +56,18 @@ def format_number(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
-def top_sensitivities(case: Mapping[str, Any], n: int = 10) -> list[Mapping[str, Any]]:
-    """The ``n`` entries of ``case["sensitivity"]`` with the largest ``max(|S_AUC|, |S_Cmax|)``."""
-
-    def size(s: Mapping[str, Any]) -> float:
-        vals = _floats([s.get("s_auc"), s.get("s_cmax")])
-        return max((abs(v) for v in vals if not math.isnan(v)), default=0.0)
-
-    sens = [s for s in case.get("sensitivity") or () if isinstance(s, Mapping)]
-    return sorted(sens, key=size, reverse=True)[:n]
+def sensitivity_note(table: SensitivityTable) -> str:
+    """What a sensitivity table shows and how it was computed (the same words in HTML and PDF)."""
+    twin = (
+        f"the twin of group {table.group}"
+        if table.twin == table.group
+        else f"group {table.group}'s most frequent class ({table.twin})"
+    )
+    return (
+        f"S = (ΔY/Y)/(Δp/p), normalized local sensitivity of AUC(0–end) and Cmax of {table.output} "
+        f"for {twin}: each constant parameter raised by +{100 * table.perturbation:g} % (one run "
+        "per parameter); ranked by max(|S_AUC|, |S_Cmax|)."
+    )
 
 
 def mpl_text(value: Any) -> str:
@@ -101,37 +109,26 @@ def _new_figure(width: float, height: float) -> Figure:
     return fig
 
 
-def _floats(values: Any) -> list[float]:
-    """Numbers from a JSON list; ``null`` and non-numbers become NaN."""
-    out: list[float] = []
-    for v in values or ():
-        out.append(float(v) if isinstance(v, int | float) and not isinstance(v, bool) else math.nan)
-    return out
-
-
 def _positive(x: Sequence[float], y: Sequence[float]) -> tuple[list[float], list[float]]:
     pairs = [(a, b) for a, b in zip(x, y, strict=False) if math.isfinite(a) and b > 0]
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
-def timecourse_figure(case: Mapping[str, Any], output_name: str, log: bool) -> Figure:
+def timecourse_figure(case: ValidationCaseResult, output_name: str, log: bool) -> Figure:
     """Observed points and predicted lines of one output, one colour per group."""
     fig = _new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     unit = time_unit = "?"
     any_positive = False
-    for i, group in enumerate(case.get("groups") or ()):
-        out = (group.get("outputs") or {}).get(output_name)
-        if not isinstance(out, Mapping):
+    for i, group in enumerate(case.groups):
+        out = group.output(output_name)
+        if out is None:
             continue
-        unit = str(out.get("unit", unit))
-        time_unit = str(out.get("time_unit", time_unit))
+        unit, time_unit = out.unit, out.time_unit
         colour = PALETTE[i % len(PALETTE)]
-        name = mpl_text(group.get("name", f"group {i + 1}"))
-        pred = out.get("predicted") or {}
-        obs = out.get("observed") or {}
-        pt, pv = _floats(pred.get("time")), _floats(pred.get("value"))
-        ot, ov = _floats(obs.get("time")), _floats(obs.get("value"))
+        name = mpl_text(group.name)
+        pt, pv = list(out.predicted.time), list(out.predicted.value)
+        ot, ov = list(out.observed.time), list(out.observed.value)
         if log:
             pt, pv = _positive(pt, pv)
             ot, ov = _positive(ot, ov)
@@ -143,12 +140,10 @@ def timecourse_figure(case: Mapping[str, Any], output_name: str, log: bool) -> F
     ax.set_xlabel(f"time [{mpl_text(time_unit)}]")
     ax.set_ylabel(f"{mpl_text(output_name)} [{mpl_text(unit)}]")
     scale = "log" if log else "linear"
-    ax.set_title(f"{mpl_text(case.get('id', '?'))}: {mpl_text(output_name)} ({scale})", fontsize=10)
+    ax.set_title(f"{mpl_text(case.id)}: {mpl_text(output_name)} ({scale})", fontsize=10)
     ax.grid(alpha=0.3, which="both" if log else "major")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(
-            fontsize="x-small", loc="best", ncols=2 if len(case.get("groups") or ()) > 3 else 1
-        )
+        ax.legend(fontsize="x-small", loc="best", ncols=2 if len(case.groups) > 3 else 1)
     return fig
 
 
@@ -161,24 +156,25 @@ def _fold_lines(ax: Axes, lo: float, hi: float) -> None:
     ax.set_ylim(lo, hi)
 
 
-def scatter_figure(cases: Sequence[Mapping[str, Any]]) -> Figure:
+def scatter_figure(cases: Sequence[ValidationCaseResult]) -> Figure:
     """Predicted vs observed AUC and Cmax of every group and output: log–log, 1.25- and 2-fold lines."""
     fig = _new_figure(9.0, 4.4)
     axes = fig.subplots(1, 2)
-    for ax, metric, label in zip(axes, ("auc", "cmax"), ("AUC", "Cmax"), strict=True):
+    for ax, metric in zip(axes, ("AUC", "Cmax"), strict=True):
         xs: list[float] = []
         ys: list[float] = []
         for i, case in enumerate(cases):
             cx: list[float] = []
             cy: list[float] = []
-            for group in case.get("groups") or ():
-                for out in (group.get("outputs") or {}).values():
-                    if not isinstance(out, Mapping):
-                        continue
-                    o, p = _floats([out.get(f"{metric}_observed"), out.get(f"{metric}_predicted")])
-                    if o > 0 and p > 0:
-                        cx.append(o)
-                        cy.append(p)
+            for _, out in case.comparisons():
+                o, p = (
+                    (out.auc_observed, out.auc_predicted)
+                    if metric == "AUC"
+                    else (out.cmax_observed, out.cmax_predicted)
+                )
+                if o > 0 and p > 0:
+                    cx.append(o)
+                    cy.append(p)
             if cx:
                 ax.plot(
                     cx,
@@ -187,7 +183,7 @@ def scatter_figure(cases: Sequence[Mapping[str, Any]]) -> Figure:
                     color=PALETTE[i % len(PALETTE)],
                     ms=6,
                     ls="none",
-                    label=mpl_text(case.get("id", f"case {i + 1}")),
+                    label=mpl_text(case.id),
                 )
                 xs += cx
                 ys += cy
@@ -203,23 +199,20 @@ def scatter_figure(cases: Sequence[Mapping[str, Any]]) -> Figure:
                 0.5, 0.5, "no positive values", ha="center", va="center", transform=ax.transAxes
             )
         ax.set_aspect("equal", adjustable="box")
-        ax.set_xlabel(f"observed {label}")
-        ax.set_ylabel(f"predicted {label}")
-        ax.set_title(f"{label}: predicted vs observed", fontsize=10)
+        ax.set_xlabel(f"observed {metric}")
+        ax.set_ylabel(f"predicted {metric}")
+        ax.set_title(f"{metric}: predicted vs observed", fontsize=10)
         ax.grid(alpha=0.3, which="both")
     return fig
 
 
-def ratio_figure(cases: Sequence[Mapping[str, Any]]) -> Figure | None:
+def ratio_figure(cases: Sequence[ValidationCaseResult]) -> Figure | None:
     """Observed and predicted group ratios against the Guest et al. (2011) limits; None if no ratios."""
     rows: list[tuple[str, float, float, float, float]] = []
     for case in cases:
-        for r in case.get("ratios") or ():
-            obs, pred, lo, hi = _floats(
-                [r.get("observed"), r.get("predicted"), r.get("guest_lower"), r.get("guest_upper")]
-            )
-            label = f"{case.get('id', '?')}: {r.get('metric', '?')} {r.get('numerator', '?')}/{r.get('denominator', '?')}"
-            rows.append((mpl_text(label), obs, pred, lo, hi))
+        for r in case.ratios:
+            label = f"{case.id}: {r.metric} {r.numerator}/{r.denominator}"
+            rows.append((mpl_text(label), r.observed, r.predicted, r.guest_lower, r.guest_upper))
     if not rows:
         return None
     fig = _new_figure(8.0, 1.2 + 0.45 * len(rows))

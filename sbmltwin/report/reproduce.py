@@ -1,22 +1,44 @@
-"""``sbmltwin reproduce report.json``: re-run what a manifest names and compare every number.
+"""``sbmltwin reproduce report.json|run.omex``: re-run what a report names and compare every number.
 
-Numbers match when |new − old| ≤ ATOL + RTOL·|old| (RTOL 1e-6, ATOL 1e-12: integrations are
-deterministic on one machine; the tolerance absorbs other BLAS/CPU builds). Changed input files
-are named by their SHA-256; differing numbers are named by their path in the results, keyed by
-case id and group name.
+The inputs are the copies inside the report folder (or the archive), so a report re-runs on
+another machine with the original files gone. Each input's SHA-256 is checked first and every
+changed one is named. Numbers match when |new − old| ≤ ATOL + RTOL·|old| (RTOL 1e-6, ATOL 1e-12:
+integrations are deterministic on one machine; the tolerance absorbs other BLAS/CPU builds).
+Differing numbers are named by their path in the typed results, keyed by case id, group name,
+output name and parameter, e.g. ``cases[Qiu2016].groups[AS2].outputs[dextromethorphan].auc_observed``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import math
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sbmltwin.errors import InputSafetyError, ModelLoadError, ValidationDataError
+from sbmltwin.model._safety import decode_text, read_zip_member
 from sbmltwin.provenance import sha256_bytes
-from sbmltwin.report.manifest import clean, read_manifest
-from sbmltwin.validate.cases import load_case, overall, run_case
+from sbmltwin.report.manifest import (
+    Manifest,
+    _inside,
+    is_mipd_report,
+    load_report_json,
+    parse_manifest,
+)
+from sbmltwin.validate.results import (
+    GroupResult,
+    Member,
+    OutputComparison,
+    RatioResult,
+    Sensitivity,
+    ValidationCaseResult,
+    ValidationRun,
+)
+from sbmltwin.validate.run import run_case
 
 __all__ = ["ATOL", "RTOL", "Reproduction", "compare_results", "reproduce"]
 
@@ -36,23 +58,42 @@ class Reproduction:
         return not self.changed_inputs and not self.differences
 
 
-def _keyed(results: Mapping[str, Any]) -> dict[str, Any]:
-    """Cases keyed by id and groups by name, so paths read like cases[Qiu2016].groups[AS2]."""
-    out: dict[str, Any] = {"overall": results.get("overall")}
-    for case in results.get("cases", []):
-        c = dict(case)
-        c["groups"] = {g["name"]: g for g in case.get("groups", [])}
-        out[f"cases[{case.get('id')}]"] = c
-    return out
+def _label(item: Any) -> str | None:
+    """The name a list item is known by in a difference's path (None: by position)."""
+    if isinstance(item, ValidationCaseResult):
+        return item.id
+    if isinstance(item, GroupResult):
+        return item.name
+    if isinstance(item, OutputComparison):
+        return item.output
+    if isinstance(item, Member):
+        return item.label
+    if isinstance(item, Sensitivity):
+        return item.parameter
+    if isinstance(item, RatioResult):
+        return f"{item.metric} {item.numerator}/{item.denominator}"
+    return None
 
 
 def _walk(a: Any, b: Any, path: str) -> Iterator[tuple[str, Any, Any]]:
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
+    if dataclasses.is_dataclass(a) and type(a) is type(b):
+        for f in dataclasses.fields(a):
+            yield from _walk(getattr(a, f.name), getattr(b, f.name), f"{path}.{f.name}".lstrip("."))
+    elif isinstance(a, tuple | list) and isinstance(b, tuple | list):
+        labels_a = [_label(x) for x in a]
+        if a and all(x is not None for x in labels_a):
+            old = dict(zip(labels_a, a, strict=True))
+            new = {_label(x): x for x in b}
+            for key in list(old) + [k for k in new if k not in old]:
+                yield from _walk(old.get(key), new.get(key), f"{path}[{key}]")
+        elif len(a) == len(b):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                yield from _walk(x, y, f"{path}[{i}]")
+        else:
+            yield f"{path} (length)", len(a), len(b)
+    elif isinstance(a, Mapping) and isinstance(b, Mapping):
         for key in sorted(set(a) | set(b)):
-            yield from _walk(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            yield from _walk(x, y, f"{path}[{i}]")
+            yield from _walk(a.get(key), b.get(key), f"{path}.{key}".lstrip("."))
     else:
         yield path, a, b
 
@@ -68,48 +109,117 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _short(value: Any) -> str:
+    if dataclasses.is_dataclass(value):
+        value = type(value).__name__
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "…"
 
 
 def compare_results(
-    old: Mapping[str, Any], new: Mapping[str, Any], *, keyed: bool = True
+    old: ValidationRun | Mapping[str, Any], new: ValidationRun | Mapping[str, Any]
 ) -> tuple[list[str], int]:
-    """(differences as lines, number of values compared); ``keyed``: validation results, with
-    cases and groups keyed by id and name."""
+    """(differences as lines, number of values compared): typed validation results, or the
+    JSON results of a fit/dose report."""
     diffs: list[str] = []
     n = 0
-    pair = (_keyed(old), _keyed(new)) if keyed else (old, new)
-    for path, a, b in _walk(*pair, ""):
+    for path, a, b in _walk(old, new, ""):
         n += 1
         if not _same(a, b):
             diffs.append(f"{path}: {_short(a)} → {_short(b)}")
     return diffs, n
 
 
-def reproduce(manifest_path: str | Path) -> Reproduction:
-    """Re-run every case of the manifest and compare inputs and results."""
-    manifest = read_manifest(manifest_path)
+def _check_inputs(manifest: Manifest, base: Path) -> tuple[list[str], set[str]]:
+    """(one line per changed input, the relative paths of missing ones)."""
+    changed: list[str] = []
+    missing: set[str] = set()
+    for entry in manifest.inputs:
+        p = _inside(base, entry.path)
+        if not p.is_file():
+            changed.append(f"{entry.path} ({entry.kind}): missing")
+            missing.add(entry.path)
+            continue
+        digest = sha256_bytes(p.read_bytes())
+        if digest != entry.sha256:
+            changed.append(
+                f"{entry.path} ({entry.kind}): SHA-256 changed "
+                f"(was {entry.sha256[:12]}…, now {digest[:12]}…)"
+            )
+    return changed, missing
+
+
+def _rerun(manifest: Manifest, base: Path) -> Reproduction:
     out = Reproduction()
-    if manifest.get("kind") in ("fit", "dose"):  # a fit or dose report (sbmltwin.report.mipd)
+    out.changed_inputs, missing = _check_inputs(manifest, base)
+    old_cases = {c.id: c for c in manifest.results.cases}
+    new_cases = []
+    for entry in manifest.cases:
+        lost = [f for f in entry.files() if f in missing]
+        if lost:
+            out.differences.append(f"cases[{entry.id}]: not re-run, input missing ({lost[0]})")
+            continue
+        old = old_cases.get(entry.id)
+        new_cases.append(
+            run_case(entry.load(base), sensitivity=old is not None and old.sensitivity is not None)
+        )
+    ran = {c.id for c in new_cases}
+    old_run = ValidationRun.of([c for c in manifest.results.cases if c.id in ran])
+    if len(ran) == len(manifest.results.cases):
+        old_run = manifest.results
+    diffs, out.compared = compare_results(old_run, ValidationRun.of(new_cases))
+    out.differences += diffs
+    return out
+
+
+def _is_archive(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(2) == b"PK"
+    except OSError as err:
+        raise ValidationDataError(f"cannot read: {err}", where=str(path)) from err
+
+
+def _reproduce_archive(path: Path) -> Reproduction:
+    """Reproduce from a COMBINE archive written by ``export-omex``: its report.json and the
+    inputs it lists are read from the archive (checked member paths, capped sizes) into a
+    temporary folder, and re-run there."""
+    where = str(path)
+    data = path.read_bytes()
+    text = decode_text(
+        read_zip_member(data, "report.json", where=where), where=f"{where} report.json"
+    )
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValidationDataError(f"report.json is not JSON: {err}", where=where) from err
+    manifest = parse_manifest(raw, where=f"{where} report.json")
+    with tempfile.TemporaryDirectory(prefix="sbmltwin-reproduce-") as tmp:
+        base = Path(tmp)
+        for entry in manifest.inputs:
+            target = _inside(base, entry.path)
+            try:
+                content = read_zip_member(data, entry.path, where=where)
+            except InputSafetyError:
+                raise
+            except ModelLoadError:  # no such member: reported as a missing input
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return _rerun(manifest, base)
+
+
+def reproduce(path: str | Path) -> Reproduction:
+    """Re-run every case of a report (``report.json`` in its folder, or an OMEX archive written
+    by ``export-omex``) from the inputs it carries, and compare inputs and results."""
+    p = Path(path)
+    if p.is_file() and _is_archive(p):
+        return _reproduce_archive(p)
+    raw = load_report_json(p)
+    if is_mipd_report(raw):  # a fit or dose report (sbmltwin.report.mipd)
         from sbmltwin.report.mipd import reproduce_mipd
 
-        out.changed_inputs, new_results = reproduce_mipd(manifest)
-        out.differences, out.compared = compare_results(
-            manifest["results"], new_results, keyed=False
-        )
+        out = Reproduction()
+        out.changed_inputs, new_results = reproduce_mipd(raw)
+        out.differences, out.compared = compare_results(raw["results"], new_results)
         return out
-    for path, digest in manifest.get("inputs", {}).items():
-        p = Path(path)
-        if not p.is_file():
-            out.changed_inputs.append(f"{path}: missing")
-        elif sha256_bytes(p.read_bytes()) != digest:
-            out.changed_inputs.append(f"{path}: SHA-256 changed (was {digest[:12]}…)")
-    cases = [load_case(p) for p in manifest.get("cases", [])]
-    had_sensitivity = {
-        c.get("id"): "sensitivity" in c for c in manifest["results"].get("cases", [])
-    }
-    results = [run_case(c, sensitivity=had_sensitivity.get(c.id, False)) for c in cases]
-    new = clean({"cases": results, "overall": overall(results)})
-    out.differences, out.compared = compare_results(manifest["results"], new)
-    return out
+    return _rerun(parse_manifest(raw, where=str(p)), p.resolve().parent)

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["afe", "fold_error", "gmfe", "guest_limits", "summary", "within_fold"]
+__all__ = ["afe", "fold_error", "gmfe", "guest_limits", "within_fold"]
 
 
 def fold_error(predicted: float, observed: float) -> float:
@@ -66,15 +66,3 @@ def guest_limits(observed_ratio: float, delta: float = 1.0) -> tuple[float, floa
     r = observed_ratio if observed_ratio >= 1 else 1 / observed_ratio
     limit = (delta + 2 * (r - 1)) / r
     return observed_ratio / limit, observed_ratio * limit
-
-
-def summary(folds: Sequence[float]) -> dict[str, float]:
-    """GMFE, AFE, counts and % within 1.25/1.5/2-fold of a list of fold errors."""
-    return {
-        "n": float(sum(math.isfinite(f) and f > 0 for f in folds)),
-        "gmfe": gmfe(folds),
-        "afe": afe(folds),
-        "within_1.25": within_fold(folds, 1.25),
-        "within_1.5": within_fold(folds, 1.5),
-        "within_2": within_fold(folds, 2.0),
-    }

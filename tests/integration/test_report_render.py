@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sbmltwin.errors import ValidationDataError
 from sbmltwin.report.html import write_html
+from sbmltwin.report.manifest import Manifest, parse_manifest
 from sbmltwin.report.pdf import write_pdf
 from sbmltwin.report.plots import ratio_figure, scatter_figure, timecourse_figure
+from sbmltwin.validate.results import ValidationRun
 
 pytestmark = pytest.mark.integration
 
@@ -26,6 +32,8 @@ def _output(scale: float) -> dict[str, Any]:
     obs_t = [0.5, 1, 2, 4, 8, 24]
     obs = [scale * 10 * (math.exp(-0.2 * t) - math.exp(-1.0 * t)) for t in obs_t]
     return {
+        "output": "drug_plasma",
+        "sid": "[C]",
         "unit": "µmol/l",
         "time_unit": "h",
         "observed": {"time": obs_t, "value": obs},
@@ -42,25 +50,36 @@ def _output(scale: float) -> dict[str, Any]:
     }
 
 
-def synthetic_manifest() -> dict[str, Any]:
+def synthetic_manifest_dict() -> dict[str, Any]:
     """1 case, 2 groups, 1 output; hostile strings where a manifest carries free text."""
     pooled = {
-        "n": 2.0,
+        "n": 2,
         "gmfe": GMFE,
         "afe": 1.1,
-        "within_1.25": 50.0,
-        "within_1.5": 50.0,
+        "within_1_25": 50.0,
+        "within_1_5": 50.0,
         "within_2": 100.0,
     }
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "tool": "sbmltwin",
         "command": "sbmltwin validate cases -o report",
         "created": "2024-01-01T00:00:00+00:00",
-        "inputs": {"cases/Demo2024.toml": "0" * 64},
+        "inputs": [{"path": "inputs/cases/Demo2024.toml", "sha256": "0" * 64, "kind": "case"}],
+        "cases": [
+            {
+                "id": "Demo2024",
+                "case": "inputs/cases/Demo2024.toml",
+                "observed": "inputs/cases/Demo2024.csv",
+                "model": "inputs/models/demo/model.xml",
+                "bindings": "inputs/models/demo/twin.toml",
+            }
+        ],
         "versions": {"sbmltwin": "0.1.0", "libroadrunner": "2.7.0"},
+        "platform": {"machine": "x86_64"},
         "settings": {"integrator": {"absolute_tolerance": 1e-12, "relative_tolerance": 1e-8}},
         "seed": 42,
+        "environment": {"SBMLTWIN_WORKERS": None},
         "results": {
             "cases": [
                 {
@@ -76,13 +95,19 @@ def synthetic_manifest() -> dict[str, Any]:
                             "name": "GroupNM",
                             "description": f"normal metabolizers {SCRIPT}",
                             "explain": "f_cyp: 1 → 1   (CYP2D6 *1/*1 → AS 2.0 → NM → f = 1)\n<b>not bold</b>",
-                            "outputs": {"drug_plasma": _output(1.1)},
+                            "members": [
+                                {"label": "GroupNM", "weight": 1.0, "parameters": {"f_cyp": 1.0}}
+                            ],
+                            "outputs": [_output(1.1)],
                         },
                         {
                             "name": "Group_PM",
                             "description": "poor metabolizers, n=3",
                             "explain": "f_cyp: 1 → 0   (CYP2D6 *4/*4 → AS 0 → PM → f = 0)",
-                            "outputs": {"drug_plasma": _output(3.0)},
+                            "members": [
+                                {"label": "Group_PM", "weight": 1.0, "parameters": {"f_cyp": 0.0}}
+                            ],
+                            "outputs": [_output(3.0)],
                         },
                     ],
                     "ratios": [
@@ -101,22 +126,28 @@ def synthetic_manifest() -> dict[str, Any]:
                     "metrics": {"auc": pooled, "cmax": pooled, "observations": pooled},
                     "passed": False,
                     "model_sha256": "f" * 64,
-                    "sensitivity": [
-                        {
-                            "parameter": "k_<el>",
-                            "value": 0.2,
-                            "unit": "1/h",
-                            "s_auc": -0.98,
-                            "s_cmax": -0.2,
-                        },
-                        {
-                            "parameter": "ka",
-                            "value": 1.0,
-                            "unit": "1/h",
-                            "s_auc": 0.0,
-                            "s_cmax": 0.4,
-                        },
-                    ],
+                    "sensitivity": {
+                        "group": "GroupNM",
+                        "twin": "GroupNM",
+                        "output": "[C]",
+                        "perturbation": 0.01,
+                        "rows": [
+                            {
+                                "parameter": "k_<el>",
+                                "value": 0.2,
+                                "unit": "1/h",
+                                "s_auc": -0.98,
+                                "s_cmax": -0.2,
+                            },
+                            {
+                                "parameter": "ka",
+                                "value": 1.0,
+                                "unit": "1/h",
+                                "s_auc": 0.0,
+                                "s_cmax": 0.4,
+                            },
+                        ],
+                    },
                 }
             ],
             "overall": {
@@ -133,6 +164,10 @@ def synthetic_manifest() -> dict[str, Any]:
         },
         "citations": ["Guest EI et al. Drug Metab Dispos 2011;39:170"],
     }
+
+
+def synthetic_manifest() -> Manifest:
+    return parse_manifest(synthetic_manifest_dict(), where="synthetic")
 
 
 def _no_open_figures() -> bool:
@@ -162,20 +197,45 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert _no_open_figures()
 
 
-def test_html_tolerates_missing_optional_keys(tmp_path: Path) -> None:
+def test_html_without_optional_parts(tmp_path: Path) -> None:
     manifest = synthetic_manifest()
-    for key in ("citations", "environment", "inputs", "versions", "settings"):
-        manifest.pop(key, None)
-    case = manifest["results"]["cases"][0]
-    for key in ("ratios", "sensitivity", "metrics", "citation", "passed"):
-        case.pop(key)
-    case["groups"][1]["outputs"]["drug_plasma"]["auc_fold"] = None  # NaN in JSON is null
-    text = write_html(manifest, tmp_path / "report.html").read_text(encoding="utf-8")
+    case = manifest.results.cases[0]
+    bare = replace(case, ratios=(), sensitivity=None, citation="", passed=False)
+    run = ValidationRun.of([bare])
+    text = write_html(replace(manifest, results=run), tmp_path / "report.html").read_text(
+        encoding="utf-8"
+    )
     assert "Demo2024" in text
     assert "Group ratios" not in text
     assert "Local sensitivity" not in text
     assert text.count("data:image/png;base64,") == 3  # no ratio figure without ratios
-    assert '<span class="na">n/a</span>' in text  # verdict missing, not invented
+    assert '<span class="fail">FAIL</span>' in text
+
+
+@pytest.mark.parametrize(
+    ("edit", "needle"),
+    [
+        (lambda d: d["results"]["cases"][0].pop("passed"), "missing key 'passed'"),
+        (lambda d: d["results"]["cases"][0].update(fold="2"), "results.cases[0].fold"),
+        (lambda d: d["results"]["cases"][0].update(colour=1), "unknown key(s) ['colour']"),
+        (lambda d: d.update(schema_version=1), "schema_version 1 is not supported"),
+        (lambda d: d.update(schema_version=3), "use the sbmltwin version that wrote it"),
+    ],
+)
+def test_manifest_reading_names_what_is_wrong(
+    edit: Callable[[dict[str, Any]], object], needle: str
+) -> None:
+    data = synthetic_manifest_dict()
+    edit(data)
+    with pytest.raises(ValidationDataError) as info:
+        parse_manifest(data, where="edited/report.json")
+    assert needle in str(info.value) and "edited/report.json" in str(info.value)
+
+
+def test_manifest_round_trips_through_json() -> None:
+    manifest = synthetic_manifest()
+    again = parse_manifest(json.loads(json.dumps(manifest.to_dict())), where="x")
+    assert again == manifest
 
 
 def test_pdf_has_title_figures_and_tables(tmp_path: Path) -> None:
@@ -198,7 +258,7 @@ def test_pdf_is_byte_reproducible(tmp_path: Path) -> None:
 
 
 def test_figures_label_units_and_use_log_axes() -> None:
-    case = synthetic_manifest()["results"]["cases"][0]
+    case = synthetic_manifest().results.cases[0]
     fig = timecourse_figure(case, "drug_plasma", log=True)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
@@ -210,4 +270,4 @@ def test_figures_label_units_and_use_log_axes() -> None:
     scatter = scatter_figure([case])
     assert [a.get_xscale() for a in scatter.axes] == ["log", "log"]
     assert ratio_figure([case]) is not None
-    assert ratio_figure([{"id": "no ratios"}]) is None
+    assert ratio_figure([replace(case, ratios=())]) is None

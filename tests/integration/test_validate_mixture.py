@@ -15,8 +15,9 @@ import pytest
 
 from sbmltwin.errors import ValidationDataError
 from sbmltwin.personalize import parse_profile
-from sbmltwin.validate.cases import load_case, run_case
+from sbmltwin.validate.cases import load_case
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
+from sbmltwin.validate.run import run_case
 
 pytestmark = pytest.mark.integration
 
@@ -72,15 +73,17 @@ def test_mixture_group_equals_weighted_analytic_curves(tmp_path: Path) -> None:
     case_path = tmp_path / "mix.toml"
     case_path.write_text(text)
     result = run_case(load_case(case_path), sensitivity=False)
-    mix = next(g for g in result["groups"] if g["name"] == "PM")
-    out = mix["outputs"]["plasma"]
-    assert max(abs(f - 1) for f in out["point_fold_errors"]) < 1e-5
-    assert len(mix["members"]) == len(weights) and mix["mixture"]["population"] == "European"
-    assert "European" in mix["explain"] and "AS 2" in mix["explain"]
+    mix = result.group("PM")
+    assert mix is not None and mix.mixture is not None
+    out = mix.output("plasma")
+    assert out is not None
+    assert max(abs(f - 1) for f in out.point_fold_errors) < 1e-5
+    assert len(mix.members) == len(weights) and mix.mixture.population == "European"
+    assert "European" in mix.explain and "AS 2" in mix.explain
     # convexity: the mixture's AUC is above the AUC of one twin with the mean activity score
     mean_as = sum(s * w for s, w in weights.items())
     auc_mean_twin = 100 / (5 + 10 * mean_as) * (1 - math.exp(-(5 + 10 * mean_as) / 56 * 24))
-    assert out["auc_predicted"] > auc_mean_twin
+    assert out.auc_predicted > auc_mean_twin
 
 
 @pytest.mark.parametrize(

@@ -132,7 +132,8 @@ def test_cohort_metrics_in_the_requested_units(tmp_path: Path) -> None:
 
 
 def test_validation_report_in_the_cases_units(tmp_path: Path) -> None:
-    from sbmltwin.validate.cases import load_case, run_case
+    from sbmltwin.validate.cases import load_case
+    from sbmltwin.validate.run import run_case
 
     ant = resources.files("sbmltwin.examples").joinpath("cyp2d6_substrate.ant").read_text()
     (tmp_path / "model.ant").write_text(ant, encoding="utf-8")
@@ -151,10 +152,11 @@ def test_validation_report_in_the_cases_units(tmp_path: Path) -> None:
             encoding="utf-8",
         )
         results.append(run_case(load_case(tmp_path / "case.toml"), sensitivity=False))
-    model_units, case_units = (r["groups"][0]["outputs"]["plasma"] for r in results)
-    assert model_units["unit"] == "mg/l" and case_units["unit"] == "ng/mL"
-    assert case_units["observed"]["value"] == pytest.approx([500.0, 300.0], rel=1e-12)
+    model_units, case_units = (r.groups[0].outputs[0] for r in results)
+    assert model_units.unit == "mg/l" and case_units.unit == "ng/mL"
+    assert case_units.observed.value == pytest.approx([500.0, 300.0], rel=1e-12)
     np.testing.assert_allclose(
-        case_units["predicted"]["value"], np.array(model_units["predicted"]["value"]) * 1000
+        case_units.predicted.value, np.array(model_units.predicted.value) * 1000
     )
-    assert case_units["auc_fold"] == pytest.approx(model_units["auc_fold"], rel=1e-12)
+    assert case_units.auc_fold == pytest.approx(model_units.auc_fold, rel=1e-12)
+    assert case_units.unit_factor == pytest.approx(1000.0, rel=1e-12)

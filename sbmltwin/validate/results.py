@@ -1,0 +1,387 @@
+"""Typed, frozen results of a validation run: case → group → output comparison, ratios, metrics.
+
+These are what crosses from ``validate`` to ``report``: the HTML/PDF report, ``reproduce`` and
+the OMEX export read them, never a nested dict. ``to_dict``/``from_dict`` are for
+serialization only (``report.json``): floats stay Python floats (NaN is ``null`` in JSON and
+comes back as NaN), tuples become lists, and reading checks every field's type, naming the
+path of the first bad value.
+
+>>> s = FoldSummary.of([2.0, 0.5])
+>>> (s.n, round(s.gmfe, 12), s.within_2)
+(2, 2.0, 100.0)
+>>> FoldSummary.from_dict(s.to_dict()) == s
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sbmltwin.errors import ValidationDataError
+from sbmltwin.validate.metrics import afe, gmfe, within_fold
+
+__all__ = [
+    "CaseMetrics",
+    "FoldSummary",
+    "GroupResult",
+    "JsonRecord",
+    "Member",
+    "MixtureInfo",
+    "OutputComparison",
+    "OverallMetrics",
+    "RatioResult",
+    "Sensitivity",
+    "SensitivityTable",
+    "Series",
+    "ValidationCaseResult",
+    "ValidationRun",
+]
+
+T = TypeVar("T")
+
+
+# ---------------------------------------------------------------------------------------------
+# serialization (one generic walk over the dataclass fields, so no type can drift from its JSON)
+
+
+def _dump(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _dump(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _dump(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_dump(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()  # numpy scalar → Python number
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN/inf; read back as NaN
+    return value
+
+
+def _bad(where: str, expected: str, value: Any) -> ValidationDataError:
+    return ValidationDataError(
+        f"expected {expected}, found {type(value).__name__} {str(value)[:40]!r}",
+        where=where,
+        hint="the report.json was edited or written by another tool; re-run 'sbmltwin validate'",
+    )
+
+
+def _load(tp: Any, value: Any, where: str) -> Any:
+    if tp is Any:
+        return value
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None and type(None) in typing.get_args(tp):
+            return None
+        return _load(args[0], value, where)
+    if tp is float:
+        if value is None:
+            return math.nan
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _bad(where, "a number", value)
+        return float(value)
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _bad(where, "an integer", value)
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _bad(where, "true or false", value)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise _bad(where, "a string", value)
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _bad(where, "a list", value)
+        (item,) = (a for a in typing.get_args(tp) if a is not Ellipsis)
+        return tuple(_load(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin in (Mapping, dict) or tp is Mapping:
+        if not isinstance(value, dict):
+            raise _bad(where, "an object", value)
+        _, item = typing.get_args(tp)
+        return {str(k): _load(item, v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+        return _build(tp, value, where)
+    raise TypeError(f"no JSON reader for {tp!r}")  # a bug in this module, not the input
+
+
+def _build(cls: type[T], data: Any, where: str) -> T:
+    if not isinstance(data, dict):
+        raise _bad(where, "an object", data)
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ValidationDataError(
+            f"unknown key(s) {unknown}",
+            where=where,
+            hint="the report.json was written by another version of sbmltwin",
+        )
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        path = f"{where}.{f.name}" if where else f.name
+        if f.name not in data:
+            if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+                continue
+            raise ValidationDataError(f"missing key '{f.name}'", where=where or "report.json")
+        kwargs[f.name] = _load(hints[f.name], data[f.name], path)
+    return cls(**kwargs)
+
+
+class JsonRecord:
+    """``to_dict``/``from_dict`` for frozen dataclasses whose fields are numbers, strings,
+    bools, tuples, string-keyed mappings, ``X | None`` and other such dataclasses."""
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = _dump(self)
+        return out
+
+    @classmethod
+    def from_dict(cls: type[T], data: Mapping[str, Any], *, where: str = "") -> T:
+        return _build(cls, dict(data), where)
+
+
+# ---------------------------------------------------------------------------------------------
+# the result types
+
+
+@dataclass(frozen=True, slots=True)
+class FoldSummary(JsonRecord):
+    """GMFE, AFE, count and % within 1.25/1.5/2-fold of a list of fold errors."""
+
+    n: int
+    gmfe: float
+    afe: float
+    within_1_25: float
+    within_1_5: float
+    within_2: float
+
+    @classmethod
+    def of(cls, folds: Sequence[float]) -> FoldSummary:
+        return cls(
+            n=int(sum(math.isfinite(f) and f > 0 for f in folds)),
+            gmfe=gmfe(folds),
+            afe=afe(folds),
+            within_1_25=within_fold(folds, 1.25),
+            within_1_5=within_fold(folds, 1.5),
+            within_2=within_fold(folds, 2.0),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Series(JsonRecord):
+    """A curve: times (model time unit) and values (the output's unit)."""
+
+    time: tuple[float, ...]
+    value: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputComparison(JsonRecord):
+    """One output of one group: observed vs predicted, with AUC(0–tlast), Cmax and every point,
+    in ``unit`` (the case's ``[outputs] unit``, else the model's); ``unit_factor`` converts the
+    model's unit of ``sid`` to it."""
+
+    output: str
+    sid: str
+    unit: str
+    time_unit: str
+    observed: Series
+    predicted: Series
+    predicted_at_observed: tuple[float, ...]
+    point_fold_errors: tuple[float, ...]
+    auc_observed: float
+    auc_predicted: float
+    auc_fold: float
+    cmax_observed: float
+    cmax_predicted: float
+    cmax_fold: float
+    within_fold: bool
+    unit_factor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Member(JsonRecord):
+    """One twin whose curve enters a group's prediction with ``weight``, and its values (model
+    units; species values are amounts)."""
+
+    label: str
+    weight: float
+    parameters: Mapping[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class MixtureInfo(JsonRecord):
+    gene: str
+    population: str
+    exclude_phenotypes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupResult(JsonRecord):
+    """A study group: its twins (one, or one per mixture class), reason chain and outputs."""
+
+    name: str
+    description: str
+    explain: str
+    members: tuple[Member, ...]
+    outputs: tuple[OutputComparison, ...]
+    mixture: MixtureInfo | None = None
+
+    def output(self, name: str) -> OutputComparison | None:
+        return next((o for o in self.outputs if o.output == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class RatioResult(JsonRecord):
+    """Predicted vs observed exposure ratio of two groups, with the Guest et al. (2011) limits."""
+
+    numerator: str
+    denominator: str
+    metric: str
+    output: str
+    observed: float
+    predicted: float
+    guest_lower: float
+    guest_upper: float
+    within: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMetrics(JsonRecord):
+    auc: FoldSummary
+    cmax: FoldSummary
+    observations: FoldSummary
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity(JsonRecord):
+    """Normalized local sensitivities S = (ΔY/Y)/(Δp/p) of AUC and Cmax to one parameter."""
+
+    parameter: str
+    value: float
+    unit: str
+    s_auc: float
+    s_cmax: float
+
+    @property
+    def size(self) -> float:
+        """max(|S_AUC|, |S_Cmax|) over the finite ones (0 when neither is)."""
+        return max((abs(v) for v in (self.s_auc, self.s_cmax) if math.isfinite(v)), default=0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class SensitivityTable(JsonRecord):
+    """Sensitivities of AUC(0–end) and Cmax of one output to every non-zero constant
+    parameter, each raised by ``perturbation`` (relative, e.g. 0.01 = +1 %), ranked by
+    max(|S_AUC|, |S_Cmax|), for one twin (``twin``: its label) of group ``group``."""
+
+    group: str
+    twin: str
+    output: str
+    perturbation: float
+    rows: tuple[Sensitivity, ...]
+
+    def top(self, n: int = 10) -> tuple[Sensitivity, ...]:
+        return self.rows[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationCaseResult(JsonRecord):
+    """One case: its groups, ratios, pooled metrics, verdict and local sensitivities."""
+
+    id: str
+    source: str
+    citation: str
+    model: str
+    role: str
+    doses: tuple[str, ...]
+    fold: float
+    groups: tuple[GroupResult, ...]
+    ratios: tuple[RatioResult, ...]
+    metrics: CaseMetrics
+    passed: bool
+    model_sha256: str
+    sensitivity: SensitivityTable | None = None
+    warnings: tuple[str, ...] = ()  # e.g. doses or gene bindings that cannot move the outputs
+
+    def group(self, name: str) -> GroupResult | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    def comparisons(self) -> Iterator[tuple[GroupResult, OutputComparison]]:
+        for g in self.groups:
+            for o in g.outputs:
+                yield g, o
+
+    def output_names(self) -> list[str]:
+        names: list[str] = []
+        for _, o in self.comparisons():
+            if o.output not in names:
+                names.append(o.output)
+        return names
+
+
+@dataclass(frozen=True, slots=True)
+class OverallMetrics(JsonRecord):
+    """Pooled over cases; ``validation_only`` leaves out ``role = "training"`` cases."""
+
+    cases: int
+    cases_passed: int
+    groups: int
+    groups_within_fold_percent: float
+    auc: FoldSummary
+    cmax: FoldSummary
+    auc_and_cmax: FoldSummary
+    ratios_within_guest: int
+    ratios: int
+    validation_only: OverallMetrics | None = None
+
+    @classmethod
+    def of(cls, results: Sequence[ValidationCaseResult]) -> OverallMetrics:
+        comps = [o for r in results for _, o in r.comparisons()]
+        auc = [o.auc_fold for o in comps]
+        cmax = [o.cmax_fold for o in comps]
+        ratios = [x for r in results for x in r.ratios]
+        validation = [r for r in results if r.role != "training"]
+        return cls(
+            cases=len(results),
+            cases_passed=sum(r.passed for r in results),
+            groups=len(comps),
+            groups_within_fold_percent=100.0 * sum(o.within_fold for o in comps) / len(comps)
+            if comps
+            else math.nan,
+            auc=FoldSummary.of(auc),
+            cmax=FoldSummary.of(cmax),
+            auc_and_cmax=FoldSummary.of(auc + cmax),
+            ratios_within_guest=sum(x.within for x in ratios),
+            ratios=len(ratios),
+            validation_only=cls.of(validation)
+            if validation and len(validation) < len(results)
+            else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationRun(JsonRecord):
+    """Every case's result and the pooled metrics."""
+
+    cases: tuple[ValidationCaseResult, ...]
+    overall: OverallMetrics
+
+    @classmethod
+    def of(cls, cases: Sequence[ValidationCaseResult]) -> ValidationRun:
+        return cls(tuple(cases), OverallMetrics.of(cases))
+
+    def case(self, case_id: str) -> ValidationCaseResult | None:
+        return next((c for c in self.cases if c.id == case_id), None)

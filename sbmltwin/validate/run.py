@@ -1,0 +1,433 @@
+"""Running a validation case, step by step: prepare, simulate each group, compare each output,
+form the ratios, and compute the reference group's local sensitivities.
+
+Each step is a function of its own so that other commands reuse it (the OMEX export uses
+:func:`case_grid`, :func:`case_regimen` and :func:`reference_group`), and the only place that
+personalizes and simulates one twin is :func:`simulate_twin`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sbmltwin.engine import Regimen, RunSetup, parse_regimen, prepare_setup
+from sbmltwin.engine.effects import check_binding_effects
+from sbmltwin.engine.outputs import output_factor
+from sbmltwin.errors import UnitError, ValidationDataError
+from sbmltwin.model import Model, load_model, require_simulatable
+from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
+from sbmltwin.pk import auc_trapezoid
+from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
+from sbmltwin.validate.cases import GRID_STEP_H, INTEGRATOR, ValidationCase, read_observed
+from sbmltwin.validate.metrics import fold_error, guest_limits
+from sbmltwin.validate.results import (
+    CaseMetrics,
+    FoldSummary,
+    GroupResult,
+    Member,
+    MixtureInfo,
+    OutputComparison,
+    OverallMetrics,
+    RatioResult,
+    Sensitivity,
+    SensitivityTable,
+    Series,
+    ValidationCaseResult,
+)
+
+__all__ = [
+    "SENSITIVITY_STEP",
+    "CaseSetup",
+    "GroupSimulation",
+    "case_grid",
+    "case_regimen",
+    "case_sensitivity",
+    "case_warnings",
+    "compare_output",
+    "overall",
+    "prepare_case",
+    "ratio_results",
+    "reference_group",
+    "run_case",
+    "simulate_group",
+    "simulate_twin",
+]
+
+#: relative step of the local sensitivities (+1 % per parameter)
+SENSITIVITY_STEP = 0.01
+
+
+def case_grid(case: ValidationCase, model: Model) -> tuple[float, int]:
+    """(end time in the model's time unit, number of output points): a 0.05 h grid from 0 to the
+    case's end, at least 481 and at most 20,001 points."""
+    tunit = model.time_unit
+    end = to_model_units(parse_quantity(case.end), tunit, where=f"{case.path} [regimen] end")
+    hours = to_model_units(parse_quantity("1 h"), tunit)
+    points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
+    return end, points
+
+
+def case_regimen(case: ValidationCase) -> Regimen:
+    return parse_regimen(case.doses, where=f"{case.path} [regimen]")
+
+
+def reference_group(case: ValidationCase) -> str:
+    """The group the sensitivities are computed for: the denominator of the case's first ratio
+    (the reference genotype, e.g. AS 2), else its first group."""
+    if case.ratios:
+        return case.ratios[0].denominator
+    return next(iter(case.groups))
+
+
+@dataclass(frozen=True)
+class CaseSetup:
+    """What every group of a case shares: the model, the engine's run setup (dose targets,
+    infusion inputs, the regimen resolved to model units), the observations and the grid."""
+
+    case: ValidationCase
+    model: Model
+    run: RunSetup
+    observed: pd.DataFrame
+    end: float
+    points: int
+    selections: tuple[str, ...]
+
+
+def prepare_case(case: ValidationCase) -> CaseSetup:
+    model = load_model(case.model_path or "")
+    require_simulatable(model)
+    bindings = load_bindings(case.bindings_path or "")
+    observed = read_observed(case)
+    end, points = case_grid(case, model)
+    selections = tuple(sorted({o.id for o in case.outputs.values()}))
+    run = prepare_setup(
+        model,
+        case_regimen(case),
+        bindings=bindings,
+        outputs=selections,
+        where=f"{case.path} [regimen]",
+    )
+    return CaseSetup(
+        case=case,
+        model=model,
+        run=run,
+        observed=observed,
+        end=end,
+        points=points,
+        selections=selections,
+    )
+
+
+def simulate_twin(
+    setup: CaseSetup,
+    profile: Mapping[str, Any],
+    *,
+    twin_id: str,
+    source: str,
+    outputs: Sequence[str] | None = None,
+    scale: Mapping[str, float] | None = None,
+) -> tuple[ParameterSet, pd.DataFrame, Mapping[str, str]]:
+    """Personalize one twin of ``profile`` and simulate the case's regimen: (its parameter set,
+    the time course of ``outputs`` (default: the case's), their units). ``scale`` multiplies
+    values after personalization (local sensitivities)."""
+    twin = parse_profile({"id": twin_id, **profile}, source=source)
+    run = setup.run.run(twin)  # the engine's one run path (personalize, compile, doses)
+    assert run.pset is not None
+    values = dict(run.params)
+    for sid, factor in (scale or {}).items():
+        values[sid] = values.get(sid, run.compiled.initial_values[sid]) * factor
+    result = run.simulate(
+        end=setup.end,
+        points=setup.points,
+        outputs=list(outputs or setup.selections),
+        integrator=INTEGRATOR,
+        params=values,
+    )
+    return run.pset, result.frame, result.units
+
+
+@dataclass(frozen=True)
+class GroupSimulation:
+    """A group's predicted time courses (the weighted mean over its twins) and its twins."""
+
+    name: str
+    frame: pd.DataFrame
+    units: Mapping[str, str]
+    members: tuple[Member, ...]
+    explain: str
+
+
+def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
+    """Simulate every twin of group ``name`` and average their curves with their weights."""
+    case = setup.case
+    frame: pd.DataFrame | None = None
+    units: Mapping[str, str] = {}
+    members: list[Member] = []
+    explains: list[str] = []
+    cols = list(setup.selections)
+    for profile, weight, label in case.group_profiles(name):
+        pset, part, units = simulate_twin(
+            setup, profile, twin_id=f"{case.id}:{name}", source=f"{case.path} [groups.{name}]"
+        )
+        if frame is None:
+            frame = part[["time", *cols]].copy()
+            frame[cols] = part[cols] * weight
+        else:
+            frame[cols] += part[cols].to_numpy() * weight
+        members.append(Member(label, float(weight), dict(pset.as_dict())))
+        explains.append(pset.explain())
+    assert frame is not None
+    mix = case.mixtures.get(name)
+    if mix is None:
+        explain = explains[0]
+    else:
+        classes = ", ".join(f"{m.label} {100 * m.weight:.3g}%" for m in members)
+        explain = (
+            f"{mix.describe()}; predicted = weighted mean of {len(members)} twins: "
+            f"{classes}\n\nMost frequent class ({members[0].label}):\n{explains[0]}"
+        )
+    return GroupSimulation(name, frame, units, tuple(members), explain)
+
+
+def _factor(unit_text: str, target: ModelUnit, mw: str | None, where: str) -> float:
+    try:
+        return to_model_units(
+            parse_quantity(f"1 {unit_text}", where=where), target, molecular_weight=mw, where=where
+        )
+    except UnitError as err:
+        raise ValidationDataError(err.what, where=where, hint=err.hint) from None
+
+
+def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputComparison | None:
+    """Predicted vs observed for output ``name`` of one group (None without observations)."""
+    case, model = setup.case, setup.model
+    out = case.outputs[name]
+    target = ModelUnit(
+        sim.units[out.id],
+        model.concentration_units[out.id.strip("[]")].expr
+        if out.id.startswith("[")
+        else model.units[out.id].expr,
+    )
+    obs = setup.observed
+    obs = obs[(obs["group"].astype(str) == sim.name) & (obs["output"] == name)]
+    if obs.empty:
+        return None
+    where = f"{case.observed} ({sim.name}, {name})"
+    tunit = model.time_unit
+    t_obs = np.array(
+        [
+            v * _factor(u, tunit, None, where)
+            for v, u in zip(obs["time"], obs["time_unit"], strict=True)
+        ]
+    )
+    c_obs = np.array(
+        [
+            v * _factor(u, target, out.molecular_weight, where)
+            for v, u in zip(obs["value"], obs["value_unit"], strict=True)
+        ]
+    )
+    order = np.argsort(t_obs)
+    t_obs, c_obs = t_obs[order], c_obs[order]
+    t = sim.frame["time"].to_numpy()
+    pred = sim.frame[out.id].to_numpy()
+    c_at_obs = np.interp(t_obs, t, pred)
+    window = t <= float(t_obs[-1]) + 1e-12
+    t0, c0 = (t_obs, c_obs) if t_obs[0] == 0 else (np.r_[0.0, t_obs], np.r_[0.0, c_obs])
+    auc_obs = auc_trapezoid(t0, c0)
+    auc_pred = auc_trapezoid(t[window], pred[window])
+    cmax_obs, cmax_pred = float(c_obs.max()), float(pred[window].max())
+    fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
+    # the case's unit for this output (fold errors and ratios do not depend on it)
+    k = 1.0
+    if out.unit is not None:
+        try:
+            k = output_factor(target, out.unit, molecular_weight=out.molecular_weight, where=where)
+        except UnitError as err:
+            raise ValidationDataError(err.what, where=where, hint=err.hint) from None
+    return OutputComparison(
+        output=name,
+        sid=out.id,
+        unit=out.unit or target.text,
+        time_unit=tunit.text,
+        observed=Series(tuple(t_obs.tolist()), tuple((c_obs * k).tolist())),
+        predicted=Series(tuple(t.tolist()), tuple((pred * k).tolist())),
+        predicted_at_observed=tuple((c_at_obs * k).tolist()),
+        point_fold_errors=tuple(
+            float(fold_error(p, o)) for p, o in zip(c_at_obs, c_obs, strict=True)
+        ),
+        auc_observed=float(auc_obs * k),
+        auc_predicted=float(auc_pred * k),
+        auc_fold=float(fe_auc),
+        cmax_observed=float(cmax_obs * k),
+        cmax_predicted=float(cmax_pred * k),
+        cmax_fold=float(fe_cmax),
+        within_fold=bool(
+            1 / case.fold <= fe_auc <= case.fold and 1 / case.fold <= fe_cmax <= case.fold
+        ),
+        unit_factor=float(k),
+    )
+
+
+def ratio_results(case: ValidationCase, groups: Sequence[GroupResult]) -> tuple[RatioResult, ...]:
+    """Each ``[acceptance] ratios`` entry: predicted vs observed, within the Guest limits?"""
+    by_name = {g.name: g for g in groups}
+    out = []
+    for r in case.ratios:
+        oname = r.output or next(iter(case.outputs))
+        num = by_name[r.numerator].output(oname) if r.numerator in by_name else None
+        den = by_name[r.denominator].output(oname) if r.denominator in by_name else None
+        if num is None or den is None:
+            raise ValidationDataError(
+                f"ratio {r.numerator}/{r.denominator} lacks observations", where=str(case.path)
+            )
+        if r.metric == "AUC":
+            (pn, on), (pd_, od) = (
+                (num.auc_predicted, num.auc_observed),
+                (den.auc_predicted, den.auc_observed),
+            )
+        else:
+            (pn, on), (pd_, od) = (
+                (num.cmax_predicted, num.cmax_observed),
+                (den.cmax_predicted, den.cmax_observed),
+            )
+        obs_ratio, pred_ratio = float(on / od), float(pn / pd_)
+        lo, hi = guest_limits(obs_ratio)
+        out.append(
+            RatioResult(
+                numerator=r.numerator,
+                denominator=r.denominator,
+                metric=r.metric,
+                output=oname,
+                observed=obs_ratio,
+                predicted=pred_ratio,
+                guest_lower=lo,
+                guest_upper=hi,
+                within=bool(lo <= pred_ratio <= hi),
+            )
+        )
+    return tuple(out)
+
+
+def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityTable:
+    """Normalized local sensitivities (ΔY/Y)/(Δp/p) of AUC(0–end) and Cmax of the case's first
+    output to every non-zero constant parameter, each raised by +1 %, ranked by
+    max(|S_AUC|, |S_Cmax|), for the twin of ``group`` (default :func:`reference_group`). A
+    mixture group is represented by its most frequent class (its full weighted mean would take
+    one run per class and parameter)."""
+    case, model = setup.case, setup.model
+    name = group or reference_group(case)
+    out_id = next(iter(case.outputs.values())).id
+    profile, _, label = case.group_profiles(name)[0]
+    computed = {e.sid for e in model.elements if e.computed_by}
+
+    def exposure(scale: Mapping[str, float]) -> tuple[float, float, dict[str, float]]:
+        pset, frame, _ = simulate_twin(
+            setup,
+            profile,
+            twin_id=f"{case.id}:{name}",
+            source=f"{case.path} [groups.{name}]",
+            outputs=[out_id],
+            scale=scale,
+        )
+        y = frame[out_id].to_numpy()
+        return auc_trapezoid(frame["time"].to_numpy(), y), float(y.max()), dict(pset.as_dict())
+
+    auc0, cmax0, base = exposure({})
+    rows = []
+    for e in model.elements:
+        if e.kind != "parameter" or e.detail != "constant" or e.sid in computed or not e.value:
+            continue
+        value = base.get(e.sid, e.value)
+        if not value or not math.isfinite(value):
+            continue
+        auc1, cmax1, _ = exposure({e.sid: 1 + SENSITIVITY_STEP})
+        rows.append(
+            Sensitivity(
+                parameter=e.sid,
+                value=float(value),
+                unit=e.unit,
+                s_auc=float((auc1 / auc0 - 1) / SENSITIVITY_STEP) if auc0 else math.nan,
+                s_cmax=float((cmax1 / cmax0 - 1) / SENSITIVITY_STEP) if cmax0 else math.nan,
+            )
+        )
+    ranked = sorted(rows, key=lambda s: s.size, reverse=True)
+    return SensitivityTable(
+        group=name,
+        twin=label,
+        output=out_id,
+        perturbation=SENSITIVITY_STEP,
+        rows=tuple(ranked),
+    )
+
+
+def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCaseResult:
+    """Run every group of ``case`` and compare with its observations."""
+    setup = prepare_case(case)
+    groups = []
+    for name in case.groups:
+        sim = simulate_group(setup, name)
+        comparisons = [compare_output(setup, sim, oname) for oname in case.outputs]
+        mix = case.mixtures.get(name)
+        groups.append(
+            GroupResult(
+                name=name,
+                description=case.descriptions.get(name, name),
+                explain=sim.explain,
+                members=sim.members,
+                outputs=tuple(c for c in comparisons if c is not None),
+                mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
+                if mix is not None
+                else None,
+            )
+        )
+    ratios = ratio_results(case, groups)
+    comps = [o for g in groups for o in g.outputs]
+    passed = all(o.within_fold for o in comps) and all(r.within for r in ratios)
+    return ValidationCaseResult(
+        id=case.id,
+        source=case.source,
+        citation=case.citation,
+        model=case.model,
+        role=case.role,
+        doses=tuple(case.doses),
+        fold=case.fold,
+        groups=tuple(groups),
+        ratios=ratios,
+        metrics=CaseMetrics(
+            auc=FoldSummary.of([o.auc_fold for o in comps]),
+            cmax=FoldSummary.of([o.cmax_fold for o in comps]),
+            observations=FoldSummary.of([f for o in comps for f in o.point_fold_errors]),
+        ),
+        passed=bool(passed),
+        model_sha256=setup.model.sha256,
+        sensitivity=case_sensitivity(setup) if sensitivity and case.groups else None,
+        warnings=case_warnings(setup),
+    )
+
+
+def case_warnings(setup: CaseSetup) -> tuple[str, ...]:
+    """What cannot act as the case means it to: doses that cannot reach the outputs (from the
+    run path), and gene bindings that do not move the outputs at the first group's twin."""
+    case = setup.case
+    warnings = list(setup.run.warnings)
+    if case.groups:
+        first = next(iter(case.groups))
+        profile = parse_profile(
+            {"id": first, **case.group_profiles(first)[0][0]}, source=f"{case.path} [groups]"
+        )
+        effects = setup.run.run(profile).binding_effects(
+            end=setup.end, points=setup.points, outputs=setup.selections, integrator=INTEGRATOR
+        )
+        warnings += [f"group {first}: {w}" for w in check_binding_effects(effects)]
+    return tuple(warnings)
+
+
+def overall(results: Sequence[ValidationCaseResult]) -> OverallMetrics:
+    """Pooled metrics over cases (see :class:`OverallMetrics`)."""
+    return OverallMetrics.of(results)
