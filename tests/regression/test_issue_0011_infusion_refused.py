@@ -19,7 +19,8 @@ from sbmltwin.cohort.sampling import parse_population, sample_twin
 from sbmltwin.engine import parse_regimen
 from sbmltwin.model import parse_model
 from sbmltwin.personalize import load_bindings
-from sbmltwin.validate.cases import INTEGRATOR, load_case, run_case
+from sbmltwin.validate.cases import INTEGRATOR, load_case
+from sbmltwin.validate.run import run_case
 
 pytestmark = pytest.mark.integration
 
@@ -119,7 +120,9 @@ def test_infusion_runs_alike_in_simulate_cohort_and_validate(tmp_path: Path) -> 
         encoding="utf-8",
     )
     case_result = run_case(load_case(tmp_path / "case.toml"), sensitivity=False)
-    validated = np.array(case_result["groups"][0]["outputs"]["plasma"]["predicted"]["value"])
+    plasma = case_result.groups[0].output("plasma")
+    assert plasma is not None
+    validated = np.array(plasma.predicted.value)
 
     assert len(simulated) == len(cohort) == len(validated) == 481
     scale = float(np.max(np.abs(simulated)))
