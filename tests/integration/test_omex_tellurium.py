@@ -4,7 +4,8 @@ The archive is made from a representative subset of cases: two demo cases on the
 dextromethorphan PBPK model (Qiu2016: three genotyped groups; Zawertailo2009: a body weight
 that moves the organ volumes, which initial assignments compute); three 8-hourly oral
 doses in a model whose clock is in minutes, with a compartment personalized by body weight
-(tests/data/omex); an IV dose into a concentration species whose compartment comes from an
+(tests/data/omex), reported in ng/mL where the model
+computes mg/L; an IV dose into a concentration species whose compartment comes from an
 initial assignment, with a genotype-mixture group (a weighted mean of 14+ twins) next to a
 genotyped one (tests/data/validation). ``tools/omex_tellurium_check.py`` runs tellurium in
 its own process (it sets global state at import) and compares every data generator with the
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +87,10 @@ def test_tellurium_runs_the_archive_to_sbmltwins_curves(tmp_path: Path) -> None:
     # the minutes model: 24 h is 1440 of its time units; its volume change targets a compartment
     assert 'outputEndTime="1440.0"' in sedml and 'numberOfPoints="480"' in sedml
     assert "sbml:compartment[@id='Vc']/@size" in sedml and 'newValue="48.0"' in sedml
+    # its output is reported in ng/mL (the model's unit is mg/L): the data generator says so
+    factor = re.search(r"<math:cn>([^<]+)</math:cn>", sedml)
+    assert 'name="NM plasma [ng/mL]"' in sedml and factor is not None
+    assert float(factor[1]) == pytest.approx(1000.0, rel=1e-12)
     expected = {
         (c["id"], g["name"], o["output"])
         for c in manifest["results"]["cases"]
