@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PKMetrics", "PKMetricsBatch", "auc_trapezoid", "nca", "nca_batch"]
+__all__ = ["PKMetrics", "PKMetricsBatch", "auc_trapezoid", "clip_curve", "nca", "nca_batch"]
 
 Array = npt.NDArray[np.float64]
 
@@ -62,6 +62,39 @@ def auc_trapezoid(t: npt.ArrayLike, c: npt.ArrayLike, *, log_down: bool = True) 
         # log(c0) - log(c1) cancels (hypothesis found 999982 → 999981 above the linear value)
         logarithmic = dt * (c0 - c1) / -np.log1p(-(c0 - c1) / c0)
     return float(np.sum(np.where(falling, logarithmic, linear)))
+
+
+def clip_curve(t: npt.ArrayLike, c: npt.ArrayLike, start: float, end: float) -> tuple[Array, Array]:
+    """The part of a sampled curve within [start, end], with points at ``start`` and ``end``
+    interpolated the way :func:`auc_trapezoid` integrates (log-linear where the curve falls
+    between two positive values, else linear), so that the AUC over the window of a sampled
+    monoexponential is exact. ``end`` beyond the last sample is clipped to it.
+
+    >>> tt, cc = clip_curve([0, 2, 4], [8.0, 2.0, 0.5], 0, 1)
+    >>> tt.tolist(), cc.tolist()
+    ([0.0, 1.0], [8.0, 4.0])
+    """
+    tt = np.asarray(t, dtype=float)
+    cc = np.asarray(c, dtype=float)
+    if tt.shape != cc.shape or tt.ndim != 1 or len(tt) == 0:
+        raise ValueError("t and c must be non-empty 1-D arrays of the same length")
+    start, end = max(start, float(tt[0])), min(end, float(tt[-1]))
+
+    def at(x: float) -> float:
+        i = int(np.searchsorted(tt, x, side="right")) - 1
+        if i >= len(tt) - 1 or tt[i] == x:
+            return float(cc[min(i, len(tt) - 1)])
+        t0, t1, c0, c1 = tt[i], tt[i + 1], cc[i], cc[i + 1]
+        w = (x - t0) / (t1 - t0)
+        if c1 < c0 and c1 > 0 and c0 > 0:
+            return float(c0 * (c1 / c0) ** w)
+        return float(c0 + w * (c1 - c0))
+
+    inside = (tt > start) & (tt < end)
+    return (
+        np.r_[start, tt[inside], end] if end > start else np.array([start]),
+        np.r_[at(start), cc[inside], at(end)] if end > start else np.array([at(start)]),
+    )
 
 
 def nca(

@@ -212,6 +212,7 @@ def _ratio_table(case: ValidationCaseResult) -> str:
             _td(f"{r.numerator} / {r.denominator}"),
             _td(r.metric),
             _td(r.output),
+            _td(r.window),
             _num(r.observed),
             _num(r.predicted),
             _num(r.guest_lower),
@@ -220,8 +221,21 @@ def _ratio_table(case: ValidationCaseResult) -> str:
         ]
         for r in case.ratios
     ]
-    headers = ["ratio", "metric", "output", "observed", "predicted", "Guest lower", "Guest upper"]
-    return "<h4>Group ratios (Guest et al. 2011 limits)</h4>" + _table([*headers, "within"], rows)
+    headers = [
+        "ratio",
+        "metric",
+        "output",
+        "window",
+        "observed",
+        "predicted",
+        "Guest lower",
+        "Guest upper",
+    ]
+    return (
+        "<h4>Group ratios (Guest et al. 2011 limits)</h4><p>Both groups, observed and predicted, "
+        "over one window: the case's, else the common window (0 to the earlier of the two "
+        "groups' last observations).</p>" + _table([*headers, "within"], rows)
+    )
 
 
 def _sensitivity_table(case: ValidationCaseResult) -> str:

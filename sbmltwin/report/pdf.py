@@ -228,11 +228,12 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
     if case.ratios:
         lines += ["", "Group ratios (Guest et al. 2011 limits)"]
         lines += _columns(
-            ["ratio", "metric", "observed", "predicted", "lower", "upper", "within"],
+            ["ratio", "metric", "window", "observed", "predicted", "lower", "upper", "within"],
             [
                 [
                     f"{r.numerator}/{r.denominator}",
                     r.metric,
+                    r.window,
                     _f(r.observed),
                     _f(r.predicted),
                     _f(r.guest_lower),

@@ -212,6 +212,8 @@ def ratio_figure(cases: Sequence[ValidationCaseResult]) -> Figure | None:
     for case in cases:
         for r in case.ratios:
             label = f"{case.id}: {r.metric} {r.numerator}/{r.denominator}"
+            if r.window:
+                label += f" [{r.window_start:.4g}–{r.window_end:.4g} {r.time_unit}]"
             rows.append((mpl_text(label), r.observed, r.predicted, r.guest_lower, r.guest_upper))
     if not rows:
         return None

@@ -9,6 +9,7 @@ every observed concentration; its ``[acceptance]`` decides pass or fail.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from sbmltwin.engine import IntegratorSettings
-from sbmltwin.errors import ValidationDataError, check_keys
+from sbmltwin.errors import SbmlTwinError, ValidationDataError, check_keys
+from sbmltwin.units import parse_quantity
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
 
 __all__ = [
@@ -70,6 +72,63 @@ class RatioCheck:
     denominator: str
     metric: str = "AUC"
     output: str | None = None
+    #: the case's window (start, end, time unit), e.g. ``window = "0-24 h"``; None: the common
+    #: window of the two groups (0 to the earlier of their last observations)
+    window: tuple[float, float, str] | None = None
+
+
+_WINDOW = re.compile(
+    r"^\s*([0-9]+(?:\.[0-9]*)?)\s*(?:-|–|to)\s*([0-9]+(?:\.[0-9]*)?)\s*([A-Za-z]+)\s*$"
+)
+_RATIO_KEYS = {"numerator", "denominator", "metric", "output", "window"}
+
+
+def parse_window(text: Any, where: str) -> tuple[float, float, str]:
+    """``"0-24 h"`` → (0.0, 24.0, "h"); a time unit pint knows, start < end.
+
+    >>> parse_window("0-24 h", "x")
+    (0.0, 24.0, 'h')
+    """
+    m = _WINDOW.match(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValidationDataError(
+            f"window {text!r} is not 'START-END UNIT'",
+            where=where,
+            hint='write e.g. window = "0-24 h"',
+        )
+    start, end, unit = float(m[1]), float(m[2]), m[3]
+    try:
+        ok = parse_quantity(f"1 {unit}").is_compatible_with("hour")
+    except SbmlTwinError:
+        ok = False
+    if not ok or not start < end:
+        raise ValidationDataError(
+            f"window {text!r} needs START < END and a time unit",
+            where=where,
+            hint='write e.g. window = "0-24 h"',
+        )
+    return start, end, unit
+
+
+def _parse_ratio(r: Any, where: str) -> RatioCheck:
+    if not isinstance(r, dict):
+        raise ValidationDataError("a ratio is a table {numerator, denominator, …}", where=where)
+    check_keys(r, _RATIO_KEYS, error=ValidationDataError, where=where, what="ratio key")
+    for key in ("numerator", "denominator"):
+        if key not in r:
+            raise ValidationDataError(f"ratio without '{key}'", where=where)
+    metric = str(r.get("metric", "AUC"))
+    if metric not in ("AUC", "Cmax"):
+        raise ValidationDataError(
+            f"ratio metric {metric!r} is not AUC or Cmax", where=where, hint='metric = "AUC"'
+        )
+    return RatioCheck(
+        str(r["numerator"]),
+        str(r["denominator"]),
+        metric,
+        None if r.get("output") is None else str(r["output"]),
+        parse_window(r["window"], f"{where} window") if "window" in r else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -221,10 +280,8 @@ def load_case(path: str | Path) -> ValidationCase:
         )
     acceptance = data.get("acceptance", {})
     ratios = tuple(
-        RatioCheck(
-            str(r["numerator"]), str(r["denominator"]), str(r.get("metric", "AUC")), r.get("output")
-        )
-        for r in acceptance.get("ratios", [])
+        _parse_ratio(r, f"{where} [acceptance] ratios[{i}]")
+        for i, r in enumerate(acceptance.get("ratios", []))
     )
     for r in ratios:
         for g in (r.numerator, r.denominator):

@@ -245,7 +245,10 @@ class GroupResult(JsonRecord):
 
 @dataclass(frozen=True, slots=True)
 class RatioResult(JsonRecord):
-    """Predicted vs observed exposure ratio of two groups, with the Guest et al. (2011) limits."""
+    """Predicted vs observed exposure ratio of two groups, with the Guest et al. (2011) limits,
+    over one window for both groups and both sides: [``window_start``, ``window_end``] in
+    ``time_unit`` (the model's), ``window_source`` "common" (0 to the earlier of the two groups'
+    last observations) or "case" (stated in the case)."""
 
     numerator: str
     denominator: str
@@ -256,6 +259,19 @@ class RatioResult(JsonRecord):
     guest_lower: float
     guest_upper: float
     within: bool
+    window_start: float = 0.0
+    window_end: float = math.nan
+    time_unit: str = ""
+    window_source: str = ""
+
+    @property
+    def window(self) -> str:
+        """e.g. "0–24 h (common)"; "" for a result without a window."""
+        if not math.isfinite(self.window_end):
+            return ""
+        return (
+            f"{self.window_start:.4g}–{self.window_end:.4g} {self.time_unit} ({self.window_source})"
+        ).replace(" ()", "")
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,15 @@ from sbmltwin.engine.outputs import output_factor
 from sbmltwin.errors import UnitError, ValidationDataError
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
-from sbmltwin.pk import auc_trapezoid
+from sbmltwin.pk import auc_trapezoid, clip_curve
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
-from sbmltwin.validate.cases import GRID_STEP_H, INTEGRATOR, ValidationCase, read_observed
+from sbmltwin.validate.cases import (
+    GRID_STEP_H,
+    INTEGRATOR,
+    RatioCheck,
+    ValidationCase,
+    read_observed,
+)
 from sbmltwin.validate.metrics import fold_error, guest_limits
 from sbmltwin.validate.results import (
     CaseMetrics,
@@ -53,6 +59,7 @@ __all__ = [
     "overall",
     "prepare_case",
     "ratio_results",
+    "ratio_window",
     "reference_group",
     "run_case",
     "simulate_group",
@@ -238,8 +245,7 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
     pred = sim.frame[out.id].to_numpy()
     c_at_obs = np.interp(t_obs, t, pred)
     window = t <= float(t_obs[-1]) + 1e-12
-    t0, c0 = (t_obs, c_obs) if t_obs[0] == 0 else (np.r_[0.0, t_obs], np.r_[0.0, c_obs])
-    auc_obs = auc_trapezoid(t0, c0)
+    auc_obs = auc_trapezoid(*_observed_curve(t_obs, c_obs))
     auc_pred = auc_trapezoid(t[window], pred[window])
     cmax_obs, cmax_pred = float(c_obs.max()), float(pred[window].max())
     fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
@@ -274,8 +280,52 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
     )
 
 
-def ratio_results(case: ValidationCase, groups: Sequence[GroupResult]) -> tuple[RatioResult, ...]:
-    """Each ``[acceptance] ratios`` entry: predicted vs observed, within the Guest limits?"""
+def _observed_curve(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The observed points (sorted by time) with a (0, 0) point added when sampling starts after
+    the dose: the curve the observed AUC integrates."""
+    if t.size and t[0] > 0:
+        t, c = np.r_[0.0, t], np.r_[0.0, c]
+    return t, c
+
+
+def _exposure(t: np.ndarray, c: np.ndarray, metric: str, start: float, end: float) -> float:
+    tt, cc = clip_curve(t, c, start, end)
+    return auc_trapezoid(tt, cc) if metric == "AUC" else float(cc.max())
+
+
+def ratio_window(
+    case: ValidationCase,
+    check: RatioCheck,
+    num: OutputComparison,
+    den: OutputComparison,
+    time_unit: ModelUnit,
+) -> tuple[float, float, str]:
+    """(start, end, "common" | "case") of a ratio in the model's time unit: the case's window,
+    else 0 to the earlier of the two groups' last observations (as DGI studies report a ratio
+    over one window for both groups). A case window must lie within both groups' sampling."""
+    where = f"{case.path} [acceptance] ratio {check.numerator}/{check.denominator}"
+    last = {g: o.observed.time[-1] for g, o in ((check.numerator, num), (check.denominator, den))}
+    if check.window is None:
+        return 0.0, min(last.values()), "common"
+    a, b, unit = check.window
+    start = a * _factor(unit, time_unit, None, where)
+    end = b * _factor(unit, time_unit, None, where)
+    for g, t_last in last.items():
+        if end > t_last * (1 + 1e-9):
+            raise ValidationDataError(
+                f"window {a:g}-{b:g} {unit} goes beyond group {g}'s last observation "
+                f"({t_last:.4g} {time_unit.text})",
+                where=where,
+                hint="state a window within both groups' sampling, or none (the common window)",
+            )
+    return start, end, "case"
+
+
+def ratio_results(
+    case: ValidationCase, groups: Sequence[GroupResult], time_unit: ModelUnit
+) -> tuple[RatioResult, ...]:
+    """Each ``[acceptance] ratios`` entry, observed and predicted over one window
+    (:func:`ratio_window`): within the Guest limits?"""
     by_name = {g.name: g for g in groups}
     out = []
     for r in case.ratios:
@@ -286,16 +336,22 @@ def ratio_results(case: ValidationCase, groups: Sequence[GroupResult]) -> tuple[
             raise ValidationDataError(
                 f"ratio {r.numerator}/{r.denominator} lacks observations", where=str(case.path)
             )
-        if r.metric == "AUC":
-            (pn, on), (pd_, od) = (
-                (num.auc_predicted, num.auc_observed),
-                (den.auc_predicted, den.auc_observed),
+        start, end, source = ratio_window(case, r, num, den, time_unit)
+        on, od = (
+            _exposure(
+                *_observed_curve(np.asarray(o.observed.time), np.asarray(o.observed.value)),
+                r.metric,
+                start,
+                end,
             )
-        else:
-            (pn, on), (pd_, od) = (
-                (num.cmax_predicted, num.cmax_observed),
-                (den.cmax_predicted, den.cmax_observed),
+            for o in (num, den)
+        )
+        pn, pd_ = (
+            _exposure(
+                np.asarray(o.predicted.time), np.asarray(o.predicted.value), r.metric, start, end
             )
+            for o in (num, den)
+        )
         obs_ratio, pred_ratio = float(on / od), float(pn / pd_)
         lo, hi = guest_limits(obs_ratio)
         out.append(
@@ -309,6 +365,10 @@ def ratio_results(case: ValidationCase, groups: Sequence[GroupResult]) -> tuple[
                 guest_lower=lo,
                 guest_upper=hi,
                 within=bool(lo <= pred_ratio <= hi),
+                window_start=float(start),
+                window_end=float(end),
+                time_unit=time_unit.text,
+                window_source=source,
             )
         )
     return tuple(out)
@@ -386,7 +446,7 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
                 else None,
             )
         )
-    ratios = ratio_results(case, groups)
+    ratios = ratio_results(case, groups, setup.model.time_unit)
     comps = [o for g in groups for o in g.outputs]
     passed = all(o.within_fold for o in comps) and all(r.within for r in ratios)
     return ValidationCaseResult(
