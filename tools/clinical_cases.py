@@ -86,6 +86,8 @@ class Case:
         default_factory=list
     )  # (numerator, denominator, output)
     notes: list[str] = field(default_factory=list)
+    summary: str | None = None  # the study's summary file (beside the case)
+    arm: str | None = None  # this case's rows of it are the groups "NAME@ARM"
 
 
 OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "sd"]
@@ -122,7 +124,12 @@ def write_case(out: Path, case: Case) -> None:
         if g.profile or g.mixture is None:
             lines.append(f"profile = {toml_val(g.profile)}")
         lines.append("")
-    lines += ["[observed]", f'file = "{case.id}.csv"', "", "[outputs]"]
+    lines += ["[observed]", f'file = "{case.id}.csv"']
+    if case.summary is not None:
+        lines.append(f"summary = {toml_val(case.summary)}")
+        if case.arm:
+            lines.append(f"arm = {toml_val(case.arm)}")
+    lines += ["", "[outputs]"]
     used = {r[1] for r in case.rows}
     for name, (sid, mw) in case.outputs.items():
         if name in used:
@@ -475,6 +482,7 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
         role = "training" if study in spec.training else "validation"
         entry = entries.setdefault(study, StudyEntry(study, role, source, [], "", ""))
         kept_groups: dict[str, str] = {}
+        pending: list[tuple[Case, Arm]] = []  # written once the summary file is known
         for arm in arms_by_study.get(study, []):
             series = rows[
                 (rows["measurement_type"] == "concentration")
@@ -522,7 +530,7 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                     if {g.name, ref.name} <= {r[0] for r in case.rows if r[1] == o}
                 ]
             assert case.rows, f"{arm.case_id}: no observations"
-            write_case(out, case)
+            pending.append((case, arm))
             entry.files += [f"{arm.case_id}.toml", f"{arm.case_id}.csv"]
             entry.regimen += (
                 "; " if entry.regimen else ""
@@ -542,6 +550,11 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
             {**spec.analytes, **spec.summary_extra},
         )
         path = write_summary(out, study, summary)
+        for case, arm in pending:
+            if path is not None:
+                case.summary = path.name
+                case.arm = _safe(arm.key) if len(keys) > 1 else None
+            write_case(out, case)
         if path is not None:
             entry.files.append(path.name)
             counts = rows.drop_duplicates("group").set_index("group")["count"]

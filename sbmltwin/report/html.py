@@ -238,6 +238,53 @@ def _ratio_table(case: ValidationCaseResult) -> str:
     )
 
 
+def _summary_table(case: ValidationCaseResult) -> str:
+    rows = [
+        [
+            _td(g.name),
+            _td(s.output),
+            _td(s.metric),
+            _td(s.window),
+            _td(s.statistic),
+            _num(s.observed),
+            _num(s.sd),
+            _num(s.cv),
+            _td("" if s.n is None else s.n),
+            _num(s.predicted),
+            _td(s.unit),
+            _num(s.fold),
+            f"<td>{_badge(s.within_fold)}</td>",
+            _td(s.source),
+        ]
+        for g in case.groups
+        for s in g.summary
+    ]
+    if not rows:
+        return ""
+    headers = [
+        "group",
+        "output",
+        "metric",
+        "window",
+        "statistic",
+        "observed",
+        "SD",
+        "CV %",
+        "n",
+        "predicted",
+        "unit",
+        "fold",
+        f"within {format_number(case.fold)}-fold",
+        "source",
+    ]
+    return (
+        "<h4>Published summary statistics</h4><p>Predicted from the group's curve (a mixture "
+        "group's weighted mean curve). AUC, AUC_inf and Cmax count in the metrics and the "
+        "verdict for an output without a time course; tmax and t½ are shown.</p>"
+        + _table(headers, rows)
+    )
+
+
 def _sensitivity_table(case: ValidationCaseResult) -> str:
     table = case.sensitivity
     if table is None:
@@ -284,6 +331,7 @@ def _case_section(i: int, case: ValidationCaseResult) -> str:
         "<h4>Case metrics</h4>"
         + _pooled_rows([("auc", m.auc), ("cmax", m.cmax), ("observations", m.observations)])
     )
+    parts.append(_summary_table(case))
     parts.append(_ratio_table(case))
     parts.append(_sensitivity_table(case))
     parts.append("<h3>How this was computed</h3>")

@@ -65,7 +65,7 @@ class InputFile(JsonRecord):
 
     path: str
     sha256: str
-    kind: str  # case, observed, model, bindings
+    kind: str  # case, observed, summary, model, bindings
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,22 +74,26 @@ class CaseInputs(JsonRecord):
 
     id: str
     case: str
-    observed: str
+    observed: str  # "" when the case has no time courses
     model: str
     bindings: str
+    summary: str = ""  # the case's summary statistics, if any
 
     def load(self, base: Path) -> ValidationCase:
         """The case read from the report folder ``base``, pointing at the copied files."""
         case = load_case(_inside(base, self.case))
         return replace(
             case,
-            observed=_inside(base, self.observed),
+            observed=_inside(base, self.observed) if self.observed else None,
+            summary=_inside(base, self.summary) if self.summary else None,
             model_path=_inside(base, self.model),
             bindings_path=_inside(base, self.bindings),
         )
 
     def files(self) -> tuple[str, ...]:
-        return (self.case, self.observed, self.model, self.bindings)
+        return tuple(
+            f for f in (self.case, self.observed, self.summary, self.model, self.bindings) if f
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +182,10 @@ def collect_inputs(
             CaseInputs(
                 id=case.id,
                 case=put(case.path, "cases", "case"),
-                observed=put(case.observed, "cases", "observed"),
+                observed=put(case.observed, "cases", "observed") if case.observed else "",
                 model=put(case.model_path, folder, "model"),
                 bindings=put(case.bindings_path, folder, "bindings"),
+                summary=put(case.summary, "cases", "summary") if case.summary else "",
             )
         )
     return tuple(files), tuple(case_inputs)

@@ -53,7 +53,7 @@ def _verdict(passed: Any) -> str:
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """A monospaced table: columns padded to their widest cell (cells truncated at 32 chars)."""
     cells = [[str(c) if len(str(c)) <= 32 else str(c)[:31] + "…" for c in r] for r in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     out = [line, "-" * len(line)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
@@ -225,6 +225,38 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
         "Case metrics",
         *_pooled_lines([("auc", m.auc), ("cmax", m.cmax), ("observations", m.observations)]),
     ]
+    summaries = [(g.name, s) for g in case.groups for s in g.summary]
+    if summaries:
+        lines += ["", "Published summary statistics (predicted from the group's curve)"]
+        lines += _columns(
+            [
+                "group",
+                "output",
+                "metric",
+                "window",
+                "observed",
+                "SD",
+                "n",
+                "predicted",
+                "unit",
+                "fold",
+            ],
+            [
+                [
+                    name,
+                    s.output,
+                    s.metric,
+                    s.window,
+                    _f(s.observed),
+                    _f(s.sd),
+                    "" if s.n is None else str(s.n),
+                    _f(s.predicted),
+                    s.unit,
+                    _f(s.fold),
+                ]
+                for name, s in summaries
+            ],
+        )
     if case.ratios:
         lines += ["", "Group ratios (Guest et al. 2011 limits)"]
         lines += _columns(

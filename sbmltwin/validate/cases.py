@@ -145,7 +145,7 @@ class ValidationCase:
     end: str
     groups: Mapping[str, Mapping[str, Any]]
     descriptions: Mapping[str, str]
-    observed: Path
+    observed: Path | None  # time courses (None: the case has summary statistics only)
     outputs: Mapping[str, OutputRef]
     fold: float = 2.0
     ratios: tuple[RatioCheck, ...] = ()
@@ -153,6 +153,8 @@ class ValidationCase:
     bindings_path: Path | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     mixtures: Mapping[str, Mixture] = field(default_factory=dict)
+    summary: Path | None = None  # published summary statistics (sbmltwin.validate.summary)
+    arm: str | None = None  # the summary rows of this case are the groups "NAME@ARM"
 
     def group_profiles(self, name: str) -> list[tuple[dict[str, Any], float, str]]:
         """The (profile, weight, label) twins whose weighted mean curve predicts group ``name``:
@@ -172,8 +174,12 @@ class ValidationCase:
         return out
 
     def input_files(self) -> list[Path]:
-        files = [self.path, self.observed]
-        files += [p for p in (self.model_path, self.bindings_path) if p is not None]
+        files = [self.path]
+        files += [
+            p
+            for p in (self.observed, self.summary, self.model_path, self.bindings_path)
+            if p is not None
+        ]
         return files
 
 
@@ -288,6 +294,25 @@ def load_case(path: str | Path) -> ValidationCase:
             if g not in groups:
                 raise ValidationDataError(f"ratio names unknown group '{g}'", where=where)
     base = p.parent
+    observed = data["observed"]
+    owhere = f"{where} [observed]"
+    if not isinstance(observed, dict):
+        raise ValidationDataError("[observed] is a table", where=where)
+    check_keys(
+        observed,
+        {"file", "summary", "arm"},
+        error=ValidationDataError,
+        where=owhere,
+        hint="file = time courses (CSV), summary = summary statistics, arm = their arm",
+    )
+    if "file" not in observed and "summary" not in observed:
+        raise ValidationDataError(
+            "names no data",
+            where=owhere,
+            hint='give file = "<id>.csv" (time courses) and/or summary = "<Study>.summary.csv"',
+        )
+    if "arm" in observed and "summary" not in observed:
+        raise ValidationDataError("'arm' without 'summary'", where=owhere)
     model_path = (
         base / data["model_path"]
         if "model_path" in data
@@ -307,24 +332,29 @@ def load_case(path: str | Path) -> ValidationCase:
         end=str(regimen.get("end", "24 h")),
         groups=groups,
         descriptions={str(k): str(v.get("description", k)) for k, v in data["groups"].items()},
-        observed=base / str(data["observed"]["file"]),
+        observed=base / str(observed["file"]) if "file" in observed else None,
         outputs=outputs,
         fold=float(acceptance.get("fold", 2.0)),
         ratios=ratios,
         model_path=model_path,
         bindings_path=bindings_path,
         mixtures=mixtures,
+        summary=base / str(observed["summary"]) if "summary" in observed else None,
+        arm=str(observed["arm"]) if "arm" in observed else None,
     )
 
 
 def read_observed(case: ValidationCase) -> pd.DataFrame:
+    """The case's time courses (an empty table for a case with summary statistics only)."""
+    need = {"group", "output", "time", "time_unit", "value", "value_unit"}
+    if case.observed is None:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in sorted(need)})
     try:
         frame = pd.read_csv(case.observed)
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise ValidationDataError(
             f"cannot read observations: {err}", where=str(case.observed)
         ) from err
-    need = {"group", "output", "time", "time_unit", "value", "value_unit"}
     missing = need - set(frame.columns)
     if missing:
         raise ValidationDataError(

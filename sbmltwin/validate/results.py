@@ -39,11 +39,15 @@ __all__ = [
     "Sensitivity",
     "SensitivityTable",
     "Series",
+    "SummaryComparison",
     "ValidationCaseResult",
     "ValidationRun",
 ]
 
 T = TypeVar("T")
+
+#: summary metrics that enter the fold metrics and verdicts (AUC-like and Cmax)
+JUDGED_METRICS = ("AUC", "AUC_inf", "Cmax")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +216,28 @@ class OutputComparison(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class SummaryComparison(JsonRecord):
+    """One published statistic of a group (``<Study>.summary.csv``) vs the same statistic of
+    the group's predicted curve, both in the published ``unit``. ``window``: the AUC window as
+    written ("0–24 h"; "0–inf h" for AUC_inf). AUC, AUC_inf and Cmax count in the case's
+    metrics and verdict for a (group, output) without a time course; tmax and t½ are shown."""
+
+    output: str
+    metric: str
+    statistic: str
+    window: str
+    unit: str
+    observed: float
+    sd: float
+    cv: float
+    n: int | None
+    predicted: float
+    fold: float
+    within_fold: bool
+    source: str  # file name:line (source table)
+
+
+@dataclass(frozen=True, slots=True)
 class Member(JsonRecord):
     """One twin whose curve enters a group's prediction with ``weight``, and its values (model
     units; species values are amounts)."""
@@ -238,9 +264,28 @@ class GroupResult(JsonRecord):
     members: tuple[Member, ...]
     outputs: tuple[OutputComparison, ...]
     mixture: MixtureInfo | None = None
+    summary: tuple[SummaryComparison, ...] = ()
 
     def output(self, name: str) -> OutputComparison | None:
         return next((o for o in self.outputs if o.output == name), None)
+
+    def summary_judged(self) -> tuple[tuple[str, list[float], list[float], bool], ...]:
+        """(output, AUC folds, Cmax folds, all within fold) for each output judged on its
+        published summary statistics: those without a time course in this group."""
+        timed = {o.output for o in self.outputs}
+        out = []
+        for name in dict.fromkeys(s.output for s in self.summary if s.output not in timed):
+            rows = [s for s in self.summary if s.output == name and s.metric in JUDGED_METRICS]
+            if rows:
+                out.append(
+                    (
+                        name,
+                        [s.fold for s in rows if s.metric != "Cmax"],
+                        [s.fold for s in rows if s.metric == "Cmax"],
+                        all(s.within_fold for s in rows),
+                    )
+                )
+        return tuple(out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,17 +411,17 @@ class OverallMetrics(JsonRecord):
     @classmethod
     def of(cls, results: Sequence[ValidationCaseResult]) -> OverallMetrics:
         comps = [o for r in results for _, o in r.comparisons()]
-        auc = [o.auc_fold for o in comps]
-        cmax = [o.cmax_fold for o in comps]
+        tables = [j for r in results for g in r.groups for j in g.summary_judged()]
+        auc = [o.auc_fold for o in comps] + [f for j in tables for f in j[1]]
+        cmax = [o.cmax_fold for o in comps] + [f for j in tables for f in j[2]]
+        within = [o.within_fold for o in comps] + [j[3] for j in tables]
         ratios = [x for r in results for x in r.ratios]
         validation = [r for r in results if r.role != "training"]
         return cls(
             cases=len(results),
             cases_passed=sum(r.passed for r in results),
-            groups=len(comps),
-            groups_within_fold_percent=100.0 * sum(o.within_fold for o in comps) / len(comps)
-            if comps
-            else math.nan,
+            groups=len(within),
+            groups_within_fold_percent=100.0 * sum(within) / len(within) if within else math.nan,
             auc=FoldSummary.of(auc),
             cmax=FoldSummary.of(cmax),
             auc_and_cmax=FoldSummary.of(auc + cmax),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from sbmltwin.engine.outputs import output_factor
 from sbmltwin.errors import UnitError, ValidationDataError
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
-from sbmltwin.pk import auc_trapezoid, clip_curve
+from sbmltwin.pk import auc_trapezoid, clip_curve, nca
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 from sbmltwin.validate.cases import (
     GRID_STEP_H,
@@ -44,8 +45,10 @@ from sbmltwin.validate.results import (
     Sensitivity,
     SensitivityTable,
     Series,
+    SummaryComparison,
     ValidationCaseResult,
 )
+from sbmltwin.validate.summary import COMPARED_METRICS, SummaryRow, read_summary
 
 __all__ = [
     "SENSITIVITY_STEP",
@@ -54,8 +57,10 @@ __all__ = [
     "case_grid",
     "case_regimen",
     "case_sensitivity",
+    "case_summary",
     "case_warnings",
     "compare_output",
+    "compare_summary",
     "overall",
     "prepare_case",
     "ratio_results",
@@ -104,6 +109,8 @@ class CaseSetup:
     end: float
     points: int
     selections: tuple[str, ...]
+    summary: tuple[SummaryRow, ...] = ()  # this case's rows of its summary file
+    summary_notes: tuple[str, ...] = ()  # rows not compared, and why
 
 
 def prepare_case(case: ValidationCase) -> CaseSetup:
@@ -120,6 +127,7 @@ def prepare_case(case: ValidationCase) -> CaseSetup:
         outputs=selections,
         where=f"{case.path} [regimen]",
     )
+    rows, notes = case_summary(case, multiple_dose=_multiple_doses(run))
     return CaseSetup(
         case=case,
         model=model,
@@ -128,7 +136,48 @@ def prepare_case(case: ValidationCase) -> CaseSetup:
         end=end,
         points=points,
         selections=selections,
+        summary=rows,
+        summary_notes=notes,
     )
+
+
+def _multiple_doses(run: RunSetup) -> bool:
+    return sum(d.count for d in run.regimen.doses) > 1
+
+
+def case_summary(
+    case: ValidationCase, *, multiple_dose: bool = False
+) -> tuple[tuple[SummaryRow, ...], tuple[str, ...]]:
+    """The rows of the case's summary file that it compares (its arm's, of its groups and
+    outputs, of metrics sbmltwin predicts), and a note for each kind of row it does not."""
+    if case.summary is None:
+        return (), ()
+    rows = [r for r in read_summary(case.summary) if r.arm == (case.arm or "")]
+    name = case.summary.name
+    notes: list[str] = []
+    if not rows:
+        notes.append(f"summary {name}: no rows of arm '{case.arm or ''}'")
+    if multiple_dose:
+        notes.append(
+            f"summary {name}: {len(rows)} row(s) not compared: the case has several doses and "
+            "the file does not say which dose a window or tmax counts from"
+        )
+        return (), tuple(notes)
+    keep = []
+    skipped: dict[str, int] = {}
+    for r in rows:
+        if r.group not in case.groups:
+            key = f"group {r.group} is not a group of the case"
+        elif r.output not in case.outputs:
+            key = f"output {r.output} is not an output of the case"
+        elif r.metric not in COMPARED_METRICS:
+            key = f"{r.metric} is not predicted (compared: {', '.join(COMPARED_METRICS)})"
+        else:
+            keep.append(r)
+            continue
+        skipped[key] = skipped.get(key, 0) + 1
+    notes += [f"summary {name}: {n} row(s) not compared: {why}" for why, n in skipped.items()]
+    return tuple(keep), tuple(notes)
 
 
 def simulate_twin(
@@ -321,6 +370,84 @@ def ratio_window(
     return start, end, "case"
 
 
+def _summary_factor(row: SummaryRow, setup: CaseSetup, target: ModelUnit, mw: str | None) -> float:
+    """The model-unit value of 1 ``row.unit`` (AUC: concentration × the model's time unit)."""
+    where = row.where
+    tunit = setup.model.time_unit
+    if row.metric in ("tmax", "t_half"):
+        return _factor(row.unit, tunit, None, where)
+    if row.metric == "Cmax":
+        return _factor(row.unit, target, mw, where)
+    # AUC: divide by one model time unit to get a concentration, convert that
+    try:
+        conc = parse_quantity(f"1 {row.unit}", where=where) / tunit.quantity()
+        return to_model_units(conc, target, molecular_weight=mw, where=where)
+    except UnitError as err:
+        raise ValidationDataError(err.what, where=where, hint=err.hint) from None
+
+
+def _window_text(window: tuple[float, float, str] | None) -> str:
+    if window is None:
+        return ""
+    a, b, unit = window
+    return f"{a:g}–{'inf' if math.isinf(b) else f'{b:g}'} {unit}"
+
+
+def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComparison, ...]:
+    """The group's published summary statistics vs the same statistics of its predicted curve
+    (for a mixture group, the weighted mean curve), in the published unit."""
+    case, model = setup.case, setup.model
+    out: list[SummaryComparison] = []
+    t = sim.frame["time"].to_numpy()
+    for row in (r for r in setup.summary if r.group == sim.name):
+        ref = case.outputs[row.output]
+        target = ModelUnit(
+            sim.units[ref.id],
+            model.concentration_units[ref.id.strip("[]")].expr
+            if ref.id.startswith("[")
+            else model.units[ref.id].expr,
+        )
+        c = sim.frame[ref.id].to_numpy()
+        f = _summary_factor(row, setup, target, ref.molecular_weight)
+        predicted = math.nan
+        if row.metric == "AUC":
+            assert row.window is not None
+            a, b, unit = row.window
+            k = _factor(unit, model.time_unit, None, row.where)
+            if b * k <= setup.end * (1 + 1e-9):
+                predicted = auc_trapezoid(*clip_curve(t, c, a * k, b * k))
+        elif row.metric == "AUC_inf":
+            predicted = nca(t, c, adj_r2_factor=1e-9).auc_0_inf
+        elif row.metric == "Cmax":
+            predicted = float(c.max())
+        elif row.metric == "tmax":
+            predicted = float(t[int(np.argmax(c))])
+        elif row.metric == "t_half":
+            predicted = nca(t, c, adj_r2_factor=1e-9).half_life
+        predicted /= f
+        fe = fold_error(predicted, row.value)
+        out.append(
+            SummaryComparison(
+                output=row.output,
+                metric=row.metric,
+                statistic=row.statistic,
+                window=_window_text(row.window),
+                unit=row.unit,
+                observed=row.value,
+                sd=row.sd,
+                cv=row.cv,
+                n=row.n,
+                predicted=float(predicted),
+                fold=float(fe),
+                within_fold=bool(1 / case.fold <= fe <= case.fold),
+                source=f"{Path(row.where).name} ({row.source_table})"
+                if row.source_table
+                else Path(row.where).name,
+            )
+        )
+    return tuple(out)
+
+
 def ratio_results(
     case: ValidationCase, groups: Sequence[GroupResult], time_unit: ModelUnit
 ) -> tuple[RatioResult, ...]:
@@ -444,11 +571,17 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
                 mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
                 if mix is not None
                 else None,
+                summary=compare_summary(setup, sim),
             )
         )
     ratios = ratio_results(case, groups, setup.model.time_unit)
     comps = [o for g in groups for o in g.outputs]
-    passed = all(o.within_fold for o in comps) and all(r.within for r in ratios)
+    tables = [j for g in groups for j in g.summary_judged()]
+    passed = (
+        all(o.within_fold for o in comps)
+        and all(j[3] for j in tables)
+        and all(r.within for r in ratios)
+    )
     return ValidationCaseResult(
         id=case.id,
         source=case.source,
@@ -460,8 +593,8 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
         groups=tuple(groups),
         ratios=ratios,
         metrics=CaseMetrics(
-            auc=FoldSummary.of([o.auc_fold for o in comps]),
-            cmax=FoldSummary.of([o.cmax_fold for o in comps]),
+            auc=FoldSummary.of([o.auc_fold for o in comps] + [f for j in tables for f in j[1]]),
+            cmax=FoldSummary.of([o.cmax_fold for o in comps] + [f for j in tables for f in j[2]]),
             observations=FoldSummary.of([f for o in comps for f in o.point_fold_errors]),
         ),
         passed=bool(passed),
@@ -475,7 +608,7 @@ def case_warnings(setup: CaseSetup) -> tuple[str, ...]:
     """What cannot act as the case means it to: doses that cannot reach the outputs (from the
     run path), and gene bindings that do not move the outputs at the first group's twin."""
     case = setup.case
-    warnings = list(setup.run.warnings)
+    warnings = list(setup.run.warnings) + list(setup.summary_notes)
     if case.groups:
         first = next(iter(case.groups))
         profile = parse_profile(

@@ -69,3 +69,37 @@ def test_any_window_text_parses_or_is_a_validation_error(text: str) -> None:
     except ValidationDataError:
         return
     assert start < end
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            k: st.one_of(st.text(max_size=12), st.sampled_from(["", "0", "1.5", "inf", "h", "AUC"]))
+            for k in (
+                "group",
+                "output",
+                "metric",
+                "statistic",
+                "value",
+                "unit",
+                "sd",
+                "se",
+                "cv",
+                "n",
+                "window_start",
+                "window_end",
+                "window_unit",
+                "source_table",
+            )
+        }
+    )
+)
+def test_any_summary_row_parses_or_is_a_validation_error(cells: dict[str, str]) -> None:
+    from sbmltwin.validate.summary import parse_summary_row
+
+    try:
+        row = parse_summary_row(cells, "x.csv:2")
+    except ValidationDataError as err:
+        assert "\n" not in str(err)
+        return
+    assert row.value >= 0 and (row.window is None or row.window[0] < row.window[1])
