@@ -82,6 +82,17 @@ def _print_verdicts(manifest: Manifest) -> None:
         )
     if manifest.skipped:
         click.echo(_skipped_line(manifest.skipped))
+    library = manifest.results.library
+    if library is not None and library.models:
+        from sbmltwin.validate.library import figures_line
+
+        click.echo(
+            "per model, validation cases only (targets: genotype AUC ratios within Guest "
+            "≥ 80 %, genotype-defined groups within 2-fold ≥ 70 %, AUC+Cmax GMFE ≤ 1.6):"
+        )
+        for name, f in library.models.items():
+            click.echo("  " + figures_line(name, f))
+        click.echo("  " + figures_line("library", library.library))
     o = manifest.results.overall
     for label, m in (("overall", o), ("validation cases only", o.validation_only)):
         if m is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -23,7 +24,12 @@ from sbmltwin.report.plots import (
     sensitivity_note,
     timecourse_figure,
 )
-from sbmltwin.validate.results import FoldSummary, OverallMetrics, ValidationCaseResult
+from sbmltwin.validate.results import (
+    FoldSummary,
+    OverallMetrics,
+    ValidationCaseResult,
+    ValidationRun,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -152,6 +158,53 @@ def _overview(overall: OverallMetrics) -> str:
         + '<p class="meta">GMFE: geometric mean fold error; AFE: average fold error '
         "(bias, &gt;1 over-predicts); % within k-fold: share of predicted/observed ratios "
         "in [1/k, k].</p>"
+    )
+
+
+def _library(run: ValidationRun) -> str:
+    lib = run.library
+    if lib is None or not lib.models:
+        return ""
+
+    def frac(k: int, n: int, pct: float) -> str:
+        return f"{k} of {n} ({_pct(pct)})" if n else "none"
+
+    rows = [
+        [
+            _td(name),
+            _td(f.cases),
+            _td(frac(f.genotype_ratios_within, f.genotype_ratios, f.genotype_ratios_percent)),
+            _td(frac(f.genotype_groups_within, f.genotype_groups, f.genotype_groups_percent)),
+            _num(f.genotype_gmfe),
+            _num(f.gmfe),
+            _td(frac(f.mixture_groups_within, f.mixture_groups, f.mixture_groups_percent)),
+            _num(f.mixture_gmfe),
+            _td(frac(f.mixture_ratios_within, f.mixture_ratios, f.mixture_ratios_percent)),
+            f"<td>{_badge(f.meets_targets)}</td>",
+        ]
+        for name, f in [*lib.models.items(), ("whole library", lib.library)]
+    ]
+    headers = [
+        "model",
+        "validation cases",
+        "genotype AUC ratios within Guest",
+        "genotype-defined groups within 2-fold",
+        "genotype GMFE",
+        "AUC+Cmax GMFE",
+        "mixture groups within 2-fold",
+        "mixture GMFE",
+        "mixture ratios within Guest",
+        "meets targets",
+    ]
+    t = lib.targets
+    return (
+        "<h3>Library figures (validation cases only)</h3>"
+        f'<p class="meta">Targets: genotype AUC ratios within Guest ≥ '
+        f"{format_number(t.get('ratios_percent', math.nan))} % (common or stated windows), "
+        f"genotype-defined groups within 2-fold ≥ "
+        f"{format_number(t.get('genotype_groups_percent', math.nan))} %, AUC+Cmax GMFE ≤ "
+        f"{format_number(t.get('gmfe', math.nan))}. Mixture groups (phenotype-labelled or "
+        "unselected populations) are counted apart.</p>" + _table(headers, rows)
     )
 
 
@@ -403,6 +456,7 @@ def render_html(manifest: Manifest, *, manifest_name: str = "report.json") -> st
         f"command <code>{_e(manifest.command)}</code></p>",
         "<h2>Overall</h2>",
         _overview(manifest.results.overall),
+        _library(manifest.results),
         _skipped(manifest),
         "<h2>Cases</h2>",
         _summary(cases),

@@ -27,12 +27,15 @@ from sbmltwin.errors import ValidationDataError
 from sbmltwin.validate.metrics import afe, gmfe, within_fold
 
 __all__ = [
+    "TARGETS",
     "CaseMetrics",
     "FoldSummary",
     "GroupResult",
     "JsonRecord",
+    "LibraryFigures",
     "Member",
     "MixtureInfo",
+    "ModelFigures",
     "OutputComparison",
     "OverallMetrics",
     "RatioResult",
@@ -433,16 +436,117 @@ class OverallMetrics(JsonRecord):
         )
 
 
+#: issue 15's acceptance targets of the library figures
+TARGETS = {"ratios_percent": 80.0, "genotype_groups_percent": 70.0, "gmfe": 1.6}
+
+
+def _pct(k: int, n: int) -> float:
+    return 100.0 * k / n if n else math.nan
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFigures(JsonRecord):
+    """Issue 15's acceptance figures over a set of validation-role cases (one model, or the
+    library). A group is genotype-defined when one twin predicts it (no ``mixture``); counts are
+    per (group, output) judged (on its time course, else on its published AUC/Cmax). Genotype
+    AUC ratios are those whose two groups are genotype-defined (their common or stated window);
+    ratios involving a mixture group are counted apart. ``gmfe``: AUC+Cmax over all groups."""
+
+    cases: int
+    genotype_groups: int
+    genotype_groups_within: int
+    genotype_groups_percent: float
+    genotype_gmfe: float
+    genotype_ratios: int
+    genotype_ratios_within: int
+    genotype_ratios_percent: float
+    mixture_groups: int
+    mixture_groups_within: int
+    mixture_groups_percent: float
+    mixture_gmfe: float
+    mixture_ratios: int
+    mixture_ratios_within: int
+    mixture_ratios_percent: float
+    gmfe: float
+    meets_targets: bool
+
+    @classmethod
+    def of(cls, results: Sequence[ValidationCaseResult]) -> ModelFigures:
+        within: dict[bool, list[bool]] = {False: [], True: []}  # key: mixture group?
+        folds: dict[bool, list[float]] = {False: [], True: []}
+        ratios: dict[bool, list[bool]] = {False: [], True: []}
+        for r in results:
+            mixed = {g.name for g in r.groups if g.mixture is not None}
+            for g in r.groups:
+                m = g.mixture is not None
+                for o in g.outputs:
+                    within[m].append(o.within_fold)
+                    folds[m] += [o.auc_fold, o.cmax_fold]
+                for _, auc, cmax, ok in g.summary_judged():
+                    within[m].append(ok)
+                    folds[m] += auc + cmax
+            for x in r.ratios:
+                if x.metric == "AUC":
+                    ratios[bool({x.numerator, x.denominator} & mixed)].append(x.within)
+        g_pct = _pct(sum(within[False]), len(within[False]))
+        r_pct = _pct(sum(ratios[False]), len(ratios[False]))
+        total = gmfe(folds[False] + folds[True])
+        checks = [
+            r_pct >= TARGETS["ratios_percent"] if ratios[False] else None,
+            g_pct >= TARGETS["genotype_groups_percent"] if within[False] else None,
+            total <= TARGETS["gmfe"] if math.isfinite(total) else None,
+        ]
+        return cls(
+            cases=len(results),
+            genotype_groups=len(within[False]),
+            genotype_groups_within=sum(within[False]),
+            genotype_groups_percent=g_pct,
+            genotype_gmfe=gmfe(folds[False]),
+            genotype_ratios=len(ratios[False]),
+            genotype_ratios_within=sum(ratios[False]),
+            genotype_ratios_percent=r_pct,
+            mixture_groups=len(within[True]),
+            mixture_groups_within=sum(within[True]),
+            mixture_groups_percent=_pct(sum(within[True]), len(within[True])),
+            mixture_gmfe=gmfe(folds[True]),
+            mixture_ratios=len(ratios[True]),
+            mixture_ratios_within=sum(ratios[True]),
+            mixture_ratios_percent=_pct(sum(ratios[True]), len(ratios[True])),
+            gmfe=total,
+            meets_targets=all(c is not False for c in checks) and any(c for c in checks),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryFigures(JsonRecord):
+    """:class:`ModelFigures` per model and for the whole library, validation-role cases only."""
+
+    targets: Mapping[str, float]
+    models: Mapping[str, ModelFigures]
+    library: ModelFigures
+
+    @classmethod
+    def of(cls, results: Sequence[ValidationCaseResult]) -> LibraryFigures:
+        validation = [r for r in results if r.role != "training"]
+        models = sorted({r.model for r in results})
+        return cls(
+            targets=dict(TARGETS),
+            models={m: ModelFigures.of([r for r in validation if r.model == m]) for m in models},
+            library=ModelFigures.of(validation),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class ValidationRun(JsonRecord):
-    """Every case's result and the pooled metrics."""
+    """Every case's result, the pooled metrics and issue 15's figures per model."""
 
     cases: tuple[ValidationCaseResult, ...]
     overall: OverallMetrics
+    library: LibraryFigures | None = None
 
     @classmethod
     def of(cls, cases: Sequence[ValidationCaseResult]) -> ValidationRun:
-        return cls(tuple(cases), OverallMetrics.of(cases))
+        return cls(tuple(cases), OverallMetrics.of(cases), LibraryFigures.of(cases))
 
     def case(self, case_id: str) -> ValidationCaseResult | None:
         return next((c for c in self.cases if c.id == case_id), None)
