@@ -161,6 +161,13 @@ def _title_page(pdf: PdfPages, manifest: Manifest) -> None:
             f"Guest limits {val.ratios_within_guest} of {val.ratios}"
         )
         pooled += [("validation only: auc and cmax", val.auc_and_cmax)]
+    lib = manifest.results.library
+    if lib is not None and lib.models:
+        from sbmltwin.validate.library import figures_line
+
+        lines += ["", "Library figures (validation cases only; mixture groups apart)"]
+        lines += [figures_line(name, f) for name, f in lib.models.items()]
+        lines.append(figures_line("whole library", lib.library))
     lines += [
         "",
         "Pooled metrics (GMFE: geometric mean fold error; AFE: average fold error)",
