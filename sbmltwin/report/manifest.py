@@ -223,7 +223,7 @@ def build_manifest(
             },
             "compile": CompileSettings().as_dict(),
             "output_grid_step_h": GRID_STEP_H,
-            "auc": "linear-up/log-down trapezoid, 0 to the last observation (observed: with (0, 0) added)",
+            "auc": "linear-up/log-down trapezoid to the last observation, from 0 (observed: with (0, 0) added) when C(0) = 0 is known (no bolus into the output, no dose before the first sample), else from the first sample on both sides",
             "sensitivity": (
                 f"normalized local (ΔY/Y)/(Δp/p), each constant parameter +{100 * SENSITIVITY_STEP:g} %"
                 " for the twin of the case's reference group (first ratio's denominator, else"

@@ -196,7 +196,7 @@ class Series(JsonRecord):
 
 @dataclass(frozen=True, slots=True)
 class OutputComparison(JsonRecord):
-    """One output of one group: observed vs predicted, with AUC(0–tlast), Cmax and every point,
+    """One output of one group: observed vs predicted, with AUC(auc_start–tlast), Cmax and every point,
     in ``unit`` (the case's ``[outputs] unit``, else the model's); ``unit_factor`` converts the
     model's unit of ``sid`` to it."""
 
@@ -216,6 +216,8 @@ class OutputComparison(JsonRecord):
     cmax_fold: float
     within_fold: bool
     unit_factor: float = 1.0
+    #: where both AUCs start: 0 (C(0) = 0 known) or the first sample (IV bolus, repeated doses)
+    auc_start: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,7 @@ __all__ = [
     "SENSITIVITY_STEP",
     "CaseSetup",
     "GroupSimulation",
+    "auc_start",
     "case_grid",
     "case_regimen",
     "case_sensitivity",
@@ -294,8 +295,9 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
     pred = sim.frame[out.id].to_numpy()
     c_at_obs = np.interp(t_obs, t, pred)
     window = t <= float(t_obs[-1]) + 1e-12
-    auc_obs = auc_trapezoid(*_observed_curve(t_obs, c_obs))
-    auc_pred = auc_trapezoid(t[window], pred[window])
+    start = auc_start(setup, t_obs, pred)
+    auc_obs = auc_trapezoid(*_observed_curve(t_obs, c_obs, start))
+    auc_pred = auc_trapezoid(*clip_curve(t, pred, start, float(t_obs[-1])))
     cmax_obs, cmax_pred = float(c_obs.max()), float(pred[window].max())
     fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
     # the case's unit for this output (fold errors and ratios do not depend on it)
@@ -326,13 +328,34 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
             1 / case.fold <= fe_auc <= case.fold and 1 / case.fold <= fe_cmax <= case.fold
         ),
         unit_factor=float(k),
+        auc_start=float(start),
     )
 
 
-def _observed_curve(t: np.ndarray, c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The observed points (sorted by time) with a (0, 0) point added when sampling starts after
-    the dose: the curve the observed AUC integrates."""
-    if t.size and t[0] > 0:
+def auc_start(setup: CaseSetup, t_obs: np.ndarray, predicted: np.ndarray) -> float:
+    """Where a group's AUC starts: 0 when the concentration is known to be 0 there (the
+    prediction is 0 at time 0 — no bolus into the output — and no dose falls between time 0
+    and the first sample: single oral doses, infusions), else the first sample (an IV bolus,
+    or sampling after repeated doses: C(0) = 0 would invent exposure)."""
+    first = float(t_obs[0])
+    if first <= 0:
+        return 0.0
+    scale = float(np.max(np.abs(predicted))) if predicted.size else 0.0
+    zero_at_0 = abs(float(predicted[0])) <= 1e-12 * scale
+    later = [
+        e
+        for e in setup.run.events
+        if 0 < e.time < first and not (e.kind == "rate" and e.amount < 0)
+    ]
+    return 0.0 if zero_at_0 and not later else first
+
+
+def _observed_curve(
+    t: np.ndarray, c: np.ndarray, start: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The observed points (sorted by time) with a (0, 0) point added when the AUC starts at 0
+    and sampling after it (:func:`auc_start`): the curve the observed AUC integrates."""
+    if t.size and t[0] > 0 and start == 0:
         t, c = np.r_[0.0, t], np.r_[0.0, c]
     return t, c
 
@@ -353,12 +376,23 @@ def ratio_window(
     else 0 to the earlier of the two groups' last observations (as DGI studies report a ratio
     over one window for both groups). A case window must lie within both groups' sampling."""
     where = f"{case.path} [acceptance] ratio {check.numerator}/{check.denominator}"
-    last = {g: o.observed.time[-1] for g, o in ((check.numerator, num), (check.denominator, den))}
+    pairs = ((check.numerator, num), (check.denominator, den))
+    last = {g: o.observed.time[-1] for g, o in pairs}
+    first = max(o.auc_start for _, o in pairs)
     if check.window is None:
-        return 0.0, min(last.values()), "common"
+        return first, min(last.values()), "common"
     a, b, unit = check.window
     start = a * _factor(unit, time_unit, None, where)
     end = b * _factor(unit, time_unit, None, where)
+    for g, o in pairs:
+        if start < o.auc_start * (1 - 1e-9):
+            raise ValidationDataError(
+                f"window {a:g}-{b:g} {unit} starts before group {g}'s AUC can "
+                f"({o.auc_start:.4g} {time_unit.text}: its first sample, the concentration "
+                "before it is unknown)",
+                where=where,
+                hint="start the window at or after both groups' first samples",
+            )
     for g, t_last in last.items():
         if end > t_last * (1 + 1e-9):
             raise ValidationDataError(
@@ -466,7 +500,9 @@ def ratio_results(
         start, end, source = ratio_window(case, r, num, den, time_unit)
         on, od = (
             _exposure(
-                *_observed_curve(np.asarray(o.observed.time), np.asarray(o.observed.value)),
+                *_observed_curve(
+                    np.asarray(o.observed.time), np.asarray(o.observed.value), o.auc_start
+                ),
                 r.metric,
                 start,
                 end,

@@ -67,3 +67,39 @@ def test_a_window_beyond_a_groups_sampling_is_a_clear_error(tmp_path: Path) -> N
     text = str(err.value)
     assert "goes beyond group NM's last observation (12 h)" in text
     assert "ratio PM/NM" in text and "\n" not in text
+
+
+def test_iv_bolus_sampled_after_the_dose_starts_the_auc_at_the_first_sample(
+    tmp_path: Path,
+) -> None:
+    """C(0) = D/V, not 0: a (0, 0) point would invent a rising limb. Both AUCs run from the
+    first sample; the common window of the ratio starts at the later first sample (PM: 1 h)."""
+    for f in ("analytic_window.toml", "analytic_window.csv"):
+        text = (DATA / "validation" / f).read_text()
+        if f.endswith(".csv"):
+            text = "\n".join(line for line in text.splitlines() if ",plasma,0,h," not in line)
+        shutil.copy(DATA / "validation" / f, tmp_path / f)
+        text = text.replace("../personalize", str(DATA / "personalize"))
+        (tmp_path / f).write_text(text.replace('"0-360 min"', '"1-6 h"'))
+    case = tmp_path / "analytic_window.toml"
+    result = run_case(load_case(case), sensitivity=False)
+
+    def auc_ab(cl: float, a: float, b: float) -> float:
+        return D / cl * (math.exp(-cl / V * a) - math.exp(-cl / V * b))
+
+    nm = result.group("NM")
+    assert nm is not None and (out := nm.output("plasma")) is not None
+    assert out.auc_start == 0.5
+    assert out.auc_observed == pytest.approx(auc_ab(25, 0.5, 12), rel=1e-9)
+    assert out.auc_fold == pytest.approx(1.0, rel=1e-6)
+    common = result.ratios[0]
+    assert (common.window_start, common.window_end) == (1.0, 12.0)
+    exact = auc_ab(5, 1, 12) / auc_ab(25, 1, 12)
+    assert common.observed == pytest.approx(exact, rel=1e-9)
+    assert common.predicted == pytest.approx(exact, rel=1e-6)
+    stated = result.ratios[1]
+    assert stated.observed == pytest.approx(auc_ab(5, 1, 6) / auc_ab(25, 1, 6), rel=1e-9)
+    # a stated window from 0 starts before the first samples: a clear error, not a guess
+    case.write_text(case.read_text().replace('"1-6 h"', '"0-6 h"'))
+    with pytest.raises(ValidationDataError, match="starts before group PM's AUC can \\(1 h"):
+        run_case(load_case(case), sensitivity=False)

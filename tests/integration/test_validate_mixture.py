@@ -82,7 +82,10 @@ def test_mixture_group_equals_weighted_analytic_curves(tmp_path: Path) -> None:
     assert "European" in mix.explain and "AS 2" in mix.explain
     # convexity: the mixture's AUC is above the AUC of one twin with the mean activity score
     mean_as = sum(s * w for s, w in weights.items())
-    auc_mean_twin = 100 / (5 + 10 * mean_as) * (1 - math.exp(-(5 + 10 * mean_as) / 56 * 24))
+    # (an IV bolus sampled from 0.5 h: both AUCs run from the first sample, 0.5–24 h)
+    assert out.auc_start == 0.5
+    k = (5 + 10 * mean_as) / 56
+    auc_mean_twin = 100 / (5 + 10 * mean_as) * (math.exp(-k * 0.5) - math.exp(-k * 24))
     assert out.auc_predicted > auc_mean_twin
 
 
