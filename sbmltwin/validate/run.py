@@ -298,7 +298,8 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
     start = auc_start(setup, t_obs, pred)
     auc_obs = auc_trapezoid(*_observed_curve(t_obs, c_obs, start))
     auc_pred = auc_trapezoid(*clip_curve(t, pred, start, float(t_obs[-1])))
-    cmax_obs, cmax_pred = float(c_obs.max()), float(pred[window].max())
+    sampled = window & (t >= start - 1e-12)  # Cmax over the same interval as the AUC
+    cmax_obs, cmax_pred = float(c_obs.max()), float(pred[sampled].max())
     fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
     # the case's unit for this output (fold errors and ratios do not depend on it)
     k = 1.0

@@ -92,6 +92,8 @@ def test_iv_bolus_sampled_after_the_dose_starts_the_auc_at_the_first_sample(
     assert out.auc_start == 0.5
     assert out.auc_observed == pytest.approx(auc_ab(25, 0.5, 12), rel=1e-9)
     assert out.auc_fold == pytest.approx(1.0, rel=1e-6)
+    # Cmax over the same interval: C(0.5 h), not the bolus's D/V at 0 (1.25-fold higher)
+    assert out.cmax_fold == pytest.approx(1.0, rel=1e-3)
     common = result.ratios[0]
     assert (common.window_start, common.window_end) == (1.0, 12.0)
     exact = auc_ab(5, 1, 12) / auc_ab(25, 1, 12)
