@@ -40,6 +40,8 @@ def test_every_toml_example_is_valid_and_loads(text: str) -> None:
         assert spec.genes and spec.uncertain == "exclude"
     elif "groups" in data and "regimen" in data:  # a validation case: its keys are the format's
         assert {"source", "model", "regimen", "groups", "observed", "outputs"} <= set(data)
+    elif set(data) == {"observed"}:  # a case's [observed] table (issue 15: summary, arm)
+        assert set(data["observed"]) <= {"file", "summary", "arm"}
     elif {"genes", "covariates", "dosing"} & set(data):
         parse_bindings(data)
     else:
