@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import PurePath
 
 import numpy as np
 import numpy.typing as npt
@@ -337,16 +338,19 @@ def _fit(
         )
     n_obs = len(levels.rows)
     n_blq = sum(r.blq for r in levels.rows)
+    # the file by its name, not its location: a report's results do not change when its
+    # inputs move (reproduce runs from the copies in the report folder)
+    levels_name = PurePath(levels.source).name
     reasons_by_sid = dict(zip(prior.ids, prior.reasons, strict=True))
     for p, e in zip(prior.priors, estimates, strict=True):
         reasons_by_sid[p.sid] = (
             f"{p.reason} → MAP from {n_obs} level(s) of {', '.join(levels.outputs)} "
-            f"({levels.source}): {e.map:.6g} {e.unit} (90 % {e.lower:.4g}–{e.upper:.4g}, "
+            f"({levels_name}): {e.map:.6g} {e.unit} (90 % {e.lower:.4g}–{e.upper:.4g}, "
             f"shrinkage {e.shrinkage:.2f})"
         )
     errs = "; ".join(f"{o}: {errors[o].text(levels.units[o])}" for o in levels.outputs)
     reasons = (
-        f"levels: {n_obs} sample(s) ({n_blq} BLQ, M3 likelihood) from {levels.source}",
+        f"levels: {n_obs} sample(s) ({n_blq} BLQ, M3 likelihood) from {levels_name}",
         f"residual error: {errs}",
         f"MAP: scipy L-BFGS-B from {len(z_starts)} start(s) (seed {seed}) + Newton polish; "
         f"OFV {best_f:.6g} (prior typical twin {prior_ofv:.6g}); {obj.evaluations} simulations",

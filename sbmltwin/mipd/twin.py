@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -204,7 +205,7 @@ def prior_twin(
                 cv,
                 unit,
                 f"{why} → prior log-normal, median {value:.6g} {unit}, IIV CV {cv:g} % "
-                f"(ω = {omega:.4g}, {population.source})",
+                f"(ω = {omega:.4g}, {PurePath(population.source).name})",  # name, not location
             )
         )
     k = len(priors)

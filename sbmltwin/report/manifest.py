@@ -12,7 +12,6 @@ which JSON lacks, become ``null``. ``created`` is the only field ``reproduce`` d
 from __future__ import annotations
 
 import json
-import math
 import os
 import platform
 import shutil
@@ -20,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from sbmltwin.engine import CompileSettings
 from sbmltwin.errors import ValidationDataError
@@ -30,25 +29,34 @@ from sbmltwin.validate.results import JsonRecord, ValidationRun
 from sbmltwin.validate.run import SENSITIVITY_STEP
 
 __all__ = [
+    "MIPD_SCHEMA_VERSION",
     "SCHEMA_VERSION",
     "CaseInputs",
+    "InputCopier",
     "InputFile",
     "Manifest",
     "SkippedCase",
     "build_manifest",
-    "clean",
+    "check_inputs",
+    "check_schema_version",
     "collect_inputs",
+    "inside",
     "is_mipd_report",
     "load_report_json",
     "manifest_text",
     "parse_manifest",
     "read_manifest",
+    "read_record",
     "write_manifest",
 ]
 
 #: version of report.json's layout; 2 = typed results and inputs copied into the report folder
 SCHEMA_VERSION = 2
+#: version of a fit/dose report's layout (``report.mipd``); 3 = typed results and inputs copied
+#: into the report folder (2 pinned absolute input paths)
+MIPD_SCHEMA_VERSION = 3
 INPUTS_DIR = "inputs"
+R = TypeVar("R", bound=JsonRecord)
 _ENV = ("SBMLTWIN_CACHE_DIR", "SBMLTWIN_WORKERS", "SBMLTWIN_BIOMODELS_URL")
 CITATIONS = (
     "sbmltwin (see CITATION.cff)",
@@ -81,13 +89,13 @@ class CaseInputs(JsonRecord):
 
     def load(self, base: Path) -> ValidationCase:
         """The case read from the report folder ``base``, pointing at the copied files."""
-        case = load_case(_inside(base, self.case))
+        case = load_case(inside(base, self.case))
         return replace(
             case,
-            observed=_inside(base, self.observed) if self.observed else None,
-            summary=_inside(base, self.summary) if self.summary else None,
-            model_path=_inside(base, self.model),
-            bindings_path=_inside(base, self.bindings),
+            observed=inside(base, self.observed) if self.observed else None,
+            summary=inside(base, self.summary) if self.summary else None,
+            model_path=inside(base, self.model),
+            bindings_path=inside(base, self.bindings),
         )
 
     def files(self) -> tuple[str, ...]:
@@ -125,7 +133,7 @@ class Manifest(JsonRecord):
     skipped: tuple[SkippedCase, ...] = ()
 
 
-def _inside(base: Path, rel: str) -> Path:
+def inside(base: Path, rel: str) -> Path:
     """``base / rel`` for a relative POSIX path that stays inside ``base``."""
     pure = PurePosixPath(rel)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts:
@@ -137,22 +145,27 @@ def _inside(base: Path, rel: str) -> Path:
     return base.joinpath(*pure.parts)
 
 
-def collect_inputs(
-    cases: Sequence[ValidationCase], out_dir: str | Path
-) -> tuple[tuple[InputFile, ...], tuple[CaseInputs, ...]]:
-    """Copy every case's files into ``out_dir/inputs/`` (cases and their CSVs in ``cases/``,
-    each model with its bindings in ``models/<model>/``) and list them with their SHA-256.
-    A file read by several cases is copied once; different files that would share a name get
-    a numbered one."""
-    out = Path(out_dir)
-    placed: dict[str, str] = {}  # relative path → sha256
-    by_source: dict[Path, str] = {}
-    files: list[InputFile] = []
+class InputCopier:
+    """Copies the files a run read into ``<out_dir>/inputs/<folder>/`` and lists them
+    (:class:`InputFile`: path relative to report.json, SHA-256, kind). A file given twice is
+    copied once; different files that would share a name get a numbered one. Validation
+    reports (:func:`collect_inputs`) and fit/dose reports (``report.mipd``) both use it."""
 
-    def put(src: Path, folder: str, kind: str) -> str:
+    def __init__(self, out_dir: str | Path) -> None:
+        self.out = Path(out_dir)
+        self._placed: dict[str, str] = {}  # relative path → sha256
+        self._by_source: dict[Path, str] = {}
+        self._files: list[InputFile] = []
+
+    @property
+    def files(self) -> tuple[InputFile, ...]:
+        return tuple(self._files)
+
+    def put(self, src: Path, folder: str, kind: str) -> str:
+        """Copy ``src`` (once) and return its path relative to report.json."""
         source = src.resolve()
-        if source in by_source:
-            return by_source[source]
+        if source in self._by_source:
+            return self._by_source[source]
         try:
             data = src.read_bytes()
         except OSError as err:
@@ -161,19 +174,27 @@ def collect_inputs(
         stem, suffix = src.stem, src.suffix
         rel = f"{INPUTS_DIR}/{folder}/{src.name}"
         n = 1
-        while rel in placed and placed[rel] != digest:
+        while rel in self._placed and self._placed[rel] != digest:
             n += 1
             rel = f"{INPUTS_DIR}/{folder}/{stem}-{n}{suffix}"
-        if rel not in placed:
-            target = out / rel
+        if rel not in self._placed:
+            target = self.out / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             if not (target.exists() and target.resolve() == source):
                 shutil.copyfile(src, target)
-            placed[rel] = digest
-            files.append(InputFile(rel, digest, kind))
-        by_source[source] = rel
+            self._placed[rel] = digest
+            self._files.append(InputFile(rel, digest, kind))
+        self._by_source[source] = rel
         return rel
 
+
+def collect_inputs(
+    cases: Sequence[ValidationCase], out_dir: str | Path
+) -> tuple[tuple[InputFile, ...], tuple[CaseInputs, ...]]:
+    """Copy every case's files into ``out_dir/inputs/`` (cases and their CSVs in ``cases/``,
+    each model with its bindings in ``models/<model>/``) and list them with their SHA-256."""
+    copier = InputCopier(out_dir)
+    put = copier.put
     case_inputs = []
     for case in cases:
         assert case.model_path is not None and case.bindings_path is not None
@@ -188,7 +209,27 @@ def collect_inputs(
                 summary=put(case.summary, "cases", "summary") if case.summary else "",
             )
         )
-    return tuple(files), tuple(case_inputs)
+    return copier.files, tuple(case_inputs)
+
+
+def check_inputs(inputs: Sequence[InputFile], base: Path) -> tuple[list[str], set[str]]:
+    """(one line per changed input, the relative paths of missing ones) of the copies in the
+    report folder ``base``."""
+    changed: list[str] = []
+    missing: set[str] = set()
+    for entry in inputs:
+        p = inside(base, entry.path)
+        if not p.is_file():
+            changed.append(f"{entry.path} ({entry.kind}): missing")
+            missing.add(entry.path)
+            continue
+        digest = sha256_bytes(p.read_bytes())
+        if digest != entry.sha256:
+            changed.append(
+                f"{entry.path} ({entry.kind}): SHA-256 changed "
+                f"(was {entry.sha256[:12]}…, now {digest[:12]}…)"
+            )
+    return changed, missing
 
 
 def build_manifest(
@@ -239,30 +280,11 @@ def build_manifest(
     )
 
 
-def clean(value: Any) -> Any:
-    """JSON-safe copy of a plain manifest (fit/dose reports): NaN/±inf → None, tuples → lists,
-    numpy scalars → Python numbers."""
-    if isinstance(value, Mapping):
-        return {str(k): clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def write_manifest(manifest: Manifest | Mapping[str, Any], path: str | Path) -> Path:
-    """Write a validation manifest, or the plain manifest of a fit/dose report."""
+def write_manifest(manifest: JsonRecord, path: str | Path) -> Path:
+    """Write a typed manifest (a validation :class:`Manifest` or a fit/dose report's)."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        manifest_text(manifest)
-        if isinstance(manifest, Manifest)
-        else json.dumps(clean(manifest), indent=1, allow_nan=False)
-    )
-    out.write_text(text, encoding="utf-8")
+    out.write_text(json.dumps(manifest.to_dict(), indent=1, allow_nan=False), encoding="utf-8")
     return out
 
 
@@ -286,23 +308,34 @@ def parse_manifest(data: Any, *, where: str) -> Manifest:
         )
     if is_mipd_report(data):
         raise ValidationDataError(
-            f"a {data['kind']} report, not a validation report",
+            f"a {data.get('kind')} report, not a validation report",
             where=where,
             hint="export-omex takes a validation report; re-run a fit with 'sbmltwin reproduce'",
         )
+    check_schema_version(data, SCHEMA_VERSION, where=where, rerun="sbmltwin validate")
+    return read_record(Manifest, data, where=where)
+
+
+def check_schema_version(data: Mapping[str, Any], expected: int, *, where: str, rerun: str) -> None:
+    """Refuse a report.json of another schema version, naming it (``rerun``: the command that
+    writes a current one)."""
     version = data.get("schema_version")
-    if version != SCHEMA_VERSION:
-        older = isinstance(version, int) and not isinstance(version, bool) and version < 2
+    if version != expected:
+        older = isinstance(version, int) and not isinstance(version, bool) and version < expected
         raise ValidationDataError(
             f"report schema_version {version!r} is not supported (this sbmltwin reads "
-            f"schema_version {SCHEMA_VERSION})",
+            f"schema_version {expected})",
             where=where,
-            hint="re-run 'sbmltwin validate' with this sbmltwin to write a new report"
+            hint=f"re-run '{rerun}' with this sbmltwin to write a new report"
             if older
             else "use the sbmltwin version that wrote it",
         )
+
+
+def read_record(cls: type[R], data: Any, *, where: str) -> R:
+    """``cls.from_dict(data)``, naming the report file in the error."""
     try:
-        return Manifest.from_dict(data)
+        return cls.from_dict(data)
     except ValidationDataError as err:
         raise ValidationDataError(err.what, where=f"{where} [{err.where}]", hint=err.hint) from None
 

@@ -36,7 +36,7 @@ from sbmltwin.model import Model, load_model
 from sbmltwin.personalize import load_bindings
 from sbmltwin.report.manifest import (
     Manifest,
-    _inside,
+    inside,
     is_mipd_report,
     load_report_json,
     parse_manifest,
@@ -342,7 +342,7 @@ def _archive_entries(
             files[extra] = p.read_bytes()
             entries.append((f"./{extra}", FORMATS[fmt], False))
     for item in manifest.inputs:
-        p = _inside(base, item.path)
+        p = inside(base, item.path)
         if not p.is_file():
             raise ValidationDataError(
                 f"input {item.path} is missing from the report folder",
@@ -360,7 +360,7 @@ def export_omex(manifest_path: str | Path, out: str | Path) -> Path:
     raw = load_report_json(manifest_file)
     if is_mipd_report(raw):
         raise ValidationDataError(
-            f"a {raw['kind']} report cannot be exported as OMEX",
+            f"a {raw.get('kind')} report cannot be exported as OMEX",
             where=str(manifest_file),
             hint="export-omex takes a validation report; re-run a fit with 'sbmltwin reproduce'",
         )

@@ -21,16 +21,17 @@ from typing import Any
 
 from sbmltwin.errors import InputSafetyError, ModelLoadError, ValidationDataError
 from sbmltwin.model._safety import decode_text, read_zip_member
-from sbmltwin.provenance import sha256_bytes
 from sbmltwin.report.manifest import (
     Manifest,
-    _inside,
+    check_inputs,
+    inside,
     is_mipd_report,
     load_report_json,
     parse_manifest,
 )
 from sbmltwin.validate.results import (
     GroupResult,
+    JsonRecord,
     Member,
     OutputComparison,
     RatioResult,
@@ -115,11 +116,9 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def compare_results(
-    old: ValidationRun | Mapping[str, Any], new: ValidationRun | Mapping[str, Any]
-) -> tuple[list[str], int]:
-    """(differences as lines, number of values compared): typed validation results, or the
-    JSON results of a fit/dose report."""
+def compare_results(old: JsonRecord, new: JsonRecord) -> tuple[list[str], int]:
+    """(differences as lines, number of values compared) of two typed results: a validation
+    run's, or a fit/dose report's."""
     diffs: list[str] = []
     n = 0
     for path, a, b in _walk(old, new, ""):
@@ -129,28 +128,9 @@ def compare_results(
     return diffs, n
 
 
-def _check_inputs(manifest: Manifest, base: Path) -> tuple[list[str], set[str]]:
-    """(one line per changed input, the relative paths of missing ones)."""
-    changed: list[str] = []
-    missing: set[str] = set()
-    for entry in manifest.inputs:
-        p = _inside(base, entry.path)
-        if not p.is_file():
-            changed.append(f"{entry.path} ({entry.kind}): missing")
-            missing.add(entry.path)
-            continue
-        digest = sha256_bytes(p.read_bytes())
-        if digest != entry.sha256:
-            changed.append(
-                f"{entry.path} ({entry.kind}): SHA-256 changed "
-                f"(was {entry.sha256[:12]}…, now {digest[:12]}…)"
-            )
-    return changed, missing
-
-
 def _rerun(manifest: Manifest, base: Path) -> Reproduction:
     out = Reproduction()
-    out.changed_inputs, missing = _check_inputs(manifest, base)
+    out.changed_inputs, missing = check_inputs(manifest.inputs, base)
     old_cases = {c.id: c for c in manifest.results.cases}
     new_cases = []
     for entry in manifest.cases:
@@ -196,7 +176,7 @@ def _reproduce_archive(path: Path) -> Reproduction:
     with tempfile.TemporaryDirectory(prefix="sbmltwin-reproduce-") as tmp:
         base = Path(tmp)
         for entry in manifest.inputs:
-            target = _inside(base, entry.path)
+            target = inside(base, entry.path)
             try:
                 content = read_zip_member(data, entry.path, where=where)
             except InputSafetyError:
@@ -216,10 +196,14 @@ def reproduce(path: str | Path) -> Reproduction:
         return _reproduce_archive(p)
     raw = load_report_json(p)
     if is_mipd_report(raw):  # a fit or dose report (sbmltwin.report.mipd)
-        from sbmltwin.report.mipd import reproduce_mipd
+        from sbmltwin.report.mipd import read_mipd_report, reproduce_mipd
 
+        report = read_mipd_report(raw, where=str(p))
         out = Reproduction()
-        out.changed_inputs, new_results = reproduce_mipd(raw)
-        out.differences, out.compared = compare_results(raw["results"], new_results)
+        out.changed_inputs, new = reproduce_mipd(report, p.resolve().parent)
+        if new is None:
+            out.differences.append("not re-run: an input is missing")
+        else:
+            out.differences, out.compared = compare_results(report.results, new)
         return out
     return _rerun(parse_manifest(raw, where=str(p)), p.resolve().parent)

@@ -370,7 +370,7 @@ def test_fit_then_dose_then_reproduce(tmp_path: Path) -> None:
 
     manifest = json.loads((out / "report.json").read_text())
     manifest["results"]["estimates"][0]["map"] *= 1.01
-    tampered = tmp_path / "tampered.json"
+    tampered = out / "tampered.json"  # beside report.json: its input paths are relative
     tampered.write_text(json.dumps(manifest))
     rep = runner.invoke(cli, ["reproduce", str(tampered)])
     assert rep.exit_code == 3 and "estimates[0].map" in rep.output
@@ -411,3 +411,56 @@ def test_fit_then_dose_then_reproduce(tmp_path: Path) -> None:
     assert (dose_out / "dose.png").is_file()
     rep = runner.invoke(cli, ["reproduce", str(dose_out / "report.json")])
     assert rep.exit_code == 0, rep.output
+
+
+def test_fit_report_folder_reproduces_without_the_original_inputs(tmp_path: Path) -> None:
+    """Issue 12 for fit reports: the folder carries its inputs (model, bindings, profile,
+    population spec, levels CSV) and re-runs from a copy with the originals deleted; an edited
+    copy is named (exit 3); a report of another schema version is one line naming it."""
+    import json
+    import shutil
+
+    from sbmltwin.examples import example_path
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("bindings.toml", "profile.toml", "population.toml", "levels.csv"):
+        shutil.copyfile(DATA / name, src / name)
+    model = example_path("theophylline_oral")  # an Antimony file
+    shutil.copyfile(model, src / model.name)
+    args = _fit_args(src / "levels.csv", tmp_path / "fit")
+    args[1] = str(src / model.name)
+    args = [str(src / Path(a).name) if a.startswith(str(DATA)) else a for a in args]
+    runner = CliRunner()
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "fit" / "report.json").read_text())
+    kinds = sorted(f["kind"] for f in report["inputs"])
+    assert kinds == ["bindings", "levels", "model", "population", "profile"]
+    assert report["request"]["levels"] == "inputs/levels/levels.csv"
+    copy = tmp_path / "elsewhere" / "fit-copy"
+    shutil.copytree(tmp_path / "fit", copy)
+    shutil.rmtree(src)
+    shutil.rmtree(tmp_path / "fit")
+
+    rep = runner.invoke(cli, ["reproduce", str(copy / "report.json")])
+    assert rep.exit_code == 0, rep.output
+    assert "all match" in rep.output
+
+    levels = copy / "inputs" / "levels" / "levels.csv"
+    lines = levels.read_text().splitlines()
+    head, first, *rest = lines
+    cells = first.split(",")
+    cells[2] = f"{float(cells[2]) * 1.5:g}"
+    levels.write_text("\n".join([head, ",".join(cells), *rest]) + "\n")
+    rep = runner.invoke(cli, ["reproduce", str(copy / "report.json")])
+    assert rep.exit_code == 3, rep.output
+    assert "inputs/levels/levels.csv (levels): SHA-256 changed" in rep.output
+
+    report["schema_version"] = 2  # a fit report of issue 16 (absolute input paths)
+    old = copy / "old.json"
+    old.write_text(json.dumps(report))
+    rep = runner.invoke(cli, ["reproduce", str(old)])
+    assert rep.exit_code == 2, rep.output
+    out_lines = [ln for ln in rep.output.splitlines() if ln.strip()]
+    assert len(out_lines) == 1 and "schema_version 2 is not supported" in out_lines[0]
