@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "BindingError",
+    "CalibrationError",
     "CompoundError",
     "DosingError",
     "GenotypeError",
@@ -153,6 +154,11 @@ class ValidationDataError(SbmlTwinError, ValueError):
 
 class LevelsError(SbmlTwinError, ValueError):
     """A file of measured drug levels (for fitting a twin) with a row that cannot be used."""
+
+
+class CalibrationError(SbmlTwinError, ValueError):
+    """A calibration spec that cannot be run: an unknown parameter, bad bounds, or a case that
+    is not a training case (calibration never sees validation data)."""
 
 
 def check_keys(

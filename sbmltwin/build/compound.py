@@ -140,6 +140,7 @@ class Compound:
     renal: Renal
     metabolites: tuple[Metabolite, ...]
     sha256: str = ""  # of the compound file's bytes ("" when parsed from a mapping)
+    lag: Cited | None = None  # mean transit time of the absorption delay (3 transit compartments)
 
     def numbers(self) -> list[Cited]:
         """Every cited number, in file order (for the README table)."""
@@ -147,7 +148,7 @@ class Compound:
         if self.salt_factor:
             out.append(self.salt_factor)
         out += [self.log_p, self.fu, self.bp]
-        out += [c for c in (self.hematocrit, self.ka, self.fa, self.fg) if c]
+        out += [c for c in (self.hematocrit, self.ka, self.lag, self.fa, self.fg) if c]
         if self.uptake:
             out += [self.uptake.active, self.uptake.passive]
         for p in self.pathways:
@@ -340,8 +341,12 @@ def parse_compound(data: Mapping[str, Any], *, source: str = "<compound>") -> Co
     r.positive(bp)
     r.positive(hct, upper=0.99)
 
-    absorption = r.table(data, "absorption", {"ka", "fa", "fg"})
+    absorption = r.table(data, "absorption", {"ka", "fa", "fg", "lag"})
     ka = r.cited(absorption, "absorption", "ka", "1/h", required=False)
+    lag = r.cited(absorption, "absorption", "lag", "h", required=False)
+    if lag is not None and ka is None:
+        raise CompoundError("lag needs ka", where=r.where("absorption", "lag"))
+    r.positive(lag)
     fa = r.cited(absorption, "absorption", "fa", "", required=ka is not None)
     fg = r.cited(absorption, "absorption", "fg", "", required=False)
     r.positive(ka)
@@ -427,6 +432,7 @@ def parse_compound(data: Mapping[str, Any], *, source: str = "<compound>") -> Co
         genes=genes,
         renal=Renal(filtration, reabs, secretion),
         metabolites=metabolites,
+        lag=lag,
     )
 
 

@@ -20,6 +20,11 @@ def _q(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _key(name: str) -> str:
+    """A TOML key: bare when it can be, quoted otherwise ("LIKELY POOR METABOLIZER")."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else _q(name)
+
+
 def _child_pugh_enzymes() -> set[str]:
     return set(child_pugh_scaling("A").cyp_activity)
 
@@ -61,7 +66,7 @@ def bindings_text(compound: Compound) -> str:
         if law.reference:
             lines.append(f"reference = {law.reference.value!r}   # {law.reference.source}")
         if law.factors:
-            items = ", ".join(f"{k} = {v!r}" for k, v in law.factors.items())
+            items = ", ".join(f"{_key(k)} = {v!r}" for k, v in law.factors.items())
             lines.append(f"factors = {{ {items} }}   # {law.factors_source}")
     skipped = []
     for enzyme in sorted({p.enzyme for p in compound.pathways if p.enzyme}):

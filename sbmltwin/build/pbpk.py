@@ -64,6 +64,9 @@ _PORTAL = ("gut", "spl", "pan")
 #: Rodgers & Rowland 2005 method needs it only for bases, through the blood-cell partitioning)
 BLOOD_HEMATOCRIT = 0.45
 
+#: transit compartments of an absorption lag (``[absorption] lag``): ktr = N_TRANSIT / lag
+N_TRANSIT = 3
+
 _SBO_COMPARTMENT = 290  # physical compartment
 _SBO_SPECIES = 247  # simple chemical
 _SBO_TRANSPORT = 185  # transport reaction
@@ -133,6 +136,7 @@ def _ant_unit(unit: str) -> str:
         "µmol/L": "umol_per_L",
         "L": "litre",
         "kg": "kg",
+        "h": "time_unit",
     }[unit]
 
 
@@ -185,11 +189,25 @@ def build_model(compound: Compound) -> BuiltModel:
             w.cited("Fg", compound.fg, "dimensionless")
         else:
             w.param("Fg", 1.0, "dimensionless", "no gut-wall metabolism given: Fg = 1 (assumption)")
-        rxn("absorption", f"A_lumen -> C_gut{s}; Fa * Fg * ka * A_lumen")
-        rxn("fecal_loss", "A_lumen -> A_feces; ka * A_lumen - Fa * ka * A_lumen")
+        pool = "A_lumen"
+        if compound.lag:
+            # an absorption delay as a chain of transit compartments (Savic RM et al.
+            # J Pharmacokinet Pharmacodyn 2007;34:711, doi:10.1007/s10928-007-9066-0), mean
+            # transit time tlag, rate constant ktr = n / tlag
+            w.cited("tlag", compound.lag, "time_unit", _SBO_KINETIC)
+            w.param("n_transit", float(N_TRANSIT), "dimensionless", "transit compartments (fixed)")
+            w.assign("ktr", "n_transit / tlag", "per_h", "transit rate constant n / tlag")
+            w.lines[-1] = w.lines[-1].replace("ktr = ", "ktr := ")
+            for i in range(1, N_TRANSIT + 1):
+                species.append(f"  substanceOnly species A_tr{i} in lumen = 0; A_tr{i} has umol")
+                w.notes[f"A_tr{i}"] = f"absorption transit compartment {i} of {N_TRANSIT}"
+                rxn(f"transit_{i}", f"{pool} -> A_tr{i}; ktr * {pool}")
+                pool = f"A_tr{i}"
+        rxn("absorption", f"{pool} -> C_gut{s}; Fa * Fg * ka * {pool}")
+        rxn("fecal_loss", f"{pool} -> A_feces; ka * {pool} - Fa * ka * {pool}")
         rxn(
             "gut_wall_metabolism",
-            f"A_lumen -> A_gutwall{s}; Fa * ka * A_lumen - Fa * Fg * ka * A_lumen",
+            f"{pool} -> A_gutwall{s}; Fa * ka * {pool} - Fa * Fg * ka * {pool}",
             _SBO_BIOCHEMICAL,
         )
         sinks.append(f"A_gutwall{s}")

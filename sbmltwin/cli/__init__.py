@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sbmltwin.cli import (
     build_cmds,
+    calibrate_cmds,
     cohort_cmds,
     mipd_cmds,
     model_cmds,
@@ -25,6 +26,7 @@ _COMMANDS = (
     twin_cmds,
     qualify_cmds,
     validate_cmds,
+    calibrate_cmds,
     cohort_cmds,
     mipd_cmds,
 )
