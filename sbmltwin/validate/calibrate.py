@@ -26,7 +26,9 @@ Groups are predicted exactly as :func:`sbmltwin.validate.cases.run_case` predict
 or the weighted mean of a mixture's classes, on the same grid and integrator). The objective is
 the sum over (case, group, output) series of the mean squared log residual of the observed
 concentrations (predictions below 1e-9 × the series' largest observation count as that floor);
-every series weighs the same. It is minimized over the log of each free parameter within its
+every series weighs the same. Observations at or before the first dose time are not used: a
+level recorded at the dose time is 0 before an infusion and an unmixed C0 after a bolus, neither
+of which a model can be fitted to. It is minimized over the log of each free parameter within its
 bounds by scipy's bounded Nelder–Mead. The result records the objective, the start and end
 values and each series' RMS log residual at start and end, and is written as JSON.
 """
@@ -73,7 +75,8 @@ __all__ = [
 SCHEMA_VERSION = 1
 OBJECTIVE = (
     "sum over (case, group, output) series of mean((ln predicted - ln observed)^2) at the "
-    "observed times; predictions floored at 1e-9 x the series' largest observation"
+    "observed times after the first dose; predictions floored at 1e-9 x the series' largest "
+    "observation"
 )
 _GENE_PARAM = "genes."
 
@@ -359,6 +362,7 @@ def _groups(cases: Sequence[ValidationCase], spec: CalibrationSpec) -> list[_Gro
         setup = prepare_setup(
             model, parse_regimen(case.doses, where=where), bindings=bindings, where=where
         )
+        first_dose = min((e.time for e in setup.events), default=0.0)
         for gname in case.groups:
             members = [
                 (
@@ -398,7 +402,9 @@ def _groups(cases: Sequence[ValidationCase], spec: CalibrationSpec) -> list[_Gro
                         for v, u in zip(obs["value"], obs["value_unit"], strict=True)
                     ]
                 )
-                series.append(_Series(case.id, gname, oname, ref.id, t, c))
+                keep = t > first_dose  # a level at the dose time cannot be fitted (see above)
+                if keep.any():
+                    series.append(_Series(case.id, gname, oname, ref.id, t[keep], c[keep]))
             if series:
                 base = [dict(setup.run(profile).params) for profile, _ in members]
                 out.append(_Group(setup, members, base, end, points, series))

@@ -43,7 +43,9 @@ def _write(tmp: Path, role: str = "training") -> Path:
     (tmp / "b.toml").write_text(bindings, encoding="utf-8")
     rows = ["group,output,time,time_unit,value,value_unit"]
     for g, (_, score) in GROUPS.items():
-        rows += [f"{g},plasma,{t},h,{c!r},mg/L" for t, c in zip(TIMES, _closed_form(score))]
+        rows += [
+            f"{g},plasma,{t},h,{c!r},mg/L" for t, c in zip(TIMES, _closed_form(score), strict=True)
+        ]
     (tmp / "obs.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     groups = "".join(
         f'[groups.{g}]\nprofile = {{ weight = "70 kg", genotype = {{ CYP2D6 = "{d}" }} }}\n'
@@ -118,9 +120,7 @@ def test_validation_case_is_refused(tmp_path: Path) -> None:
         (('"genes.CYP2D6.exponent"', '"genes.CYP2C9.exponent"'), "genes.CYP2C9"),
     ],
 )
-def test_bad_spec_exits_2_naming_it(
-    tmp_path: Path, edit: tuple[str, str], needle: str
-) -> None:
+def test_bad_spec_exits_2_naming_it(tmp_path: Path, edit: tuple[str, str], needle: str) -> None:
     spec = _write(tmp_path)
     spec.write_text(spec.read_text(encoding="utf-8").replace(*edit, 1), encoding="utf-8")
     res = CliRunner().invoke(cli, ["calibrate", str(spec)])
