@@ -416,3 +416,35 @@ def test_library_models_are_what_the_builder_writes_today(drug: str) -> None:
         "twin.toml is stale"
     )
     assert built.readme in (folder / "README.md").read_text(encoding="utf-8"), "README is stale"
+
+
+def test_absorption_lag_is_a_transit_chain_with_mass_balance() -> None:
+    """``[absorption] lag``: three transit compartments, ktr = 3/lag. The second transit
+    compartment follows the Erlang closed form D·(ktr·t)²/2·exp(−ktr·t) (it drains at ktr too),
+    and mass is conserved."""
+    data = _variant()
+    data["absorption"]["lag"] = {"value": 1.5, "unit": "h", "source": "test value"}
+    built = build_model(parse_compound(data, source="lag.toml"))
+    ids = _amount_ids(built.model)
+    result = simulate(
+        compile_model(built.model),
+        {},
+        parse_regimen("50 umol oral into A_lumen"),
+        end=12.0,
+        points=25,
+        outputs=[*ids, "ktr"],
+        integrator=TIGHT,
+    )
+    t = result.frame["time"].to_numpy()
+    ktr = 3.0 / 1.5
+    assert result.frame["ktr"].iloc[0] == pytest.approx(ktr, rel=1e-12)
+    erlang = 50.0 * (ktr * t) ** 2 / 2.0 * np.exp(-ktr * t)
+    np.testing.assert_allclose(result.frame["A_tr2"].to_numpy(), erlang, rtol=0, atol=1e-7)
+    total = result.frame[ids].sum(axis=1).to_numpy()
+    assert np.max(np.abs(total - 50.0)) / 50.0 < 1e-8
+    with pytest.raises(CompoundError, match="lag needs ka"):
+        bad = _variant()
+        del bad["absorption"]["ka"]
+        bad["absorption"].pop("fa", None)
+        bad["absorption"]["lag"] = {"value": 1.0, "unit": "h", "source": "test value"}
+        parse_compound(bad, source="lag.toml")
