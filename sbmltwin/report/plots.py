@@ -156,16 +156,23 @@ def _fold_lines(ax: Axes, lo: float, hi: float) -> None:
     ax.set_ylim(lo, hi)
 
 
+#: above this many cases the scatter's legend names models instead of cases
+_LEGEND_CASES = 12
+
+
 def scatter_figure(cases: Sequence[ValidationCaseResult]) -> Figure:
     """Predicted vs observed AUC and Cmax of every group and output: log–log, 1.25- and 2-fold lines."""
     fig = _new_figure(9.0, 4.4)
     axes = fig.subplots(1, 2)
+    # one legend entry per case, or per model when there are too many cases for a legend
+    by_model = len(cases) > _LEGEND_CASES
+    keys = list(dict.fromkeys(c.model if by_model else c.id for c in cases))
     for ax, metric in zip(axes, ("AUC", "Cmax"), strict=True):
         xs: list[float] = []
         ys: list[float] = []
-        for i, case in enumerate(cases):
-            cx: list[float] = []
-            cy: list[float] = []
+        points: dict[str, tuple[list[float], list[float]]] = {k: ([], []) for k in keys}
+        for case in cases:
+            cx, cy = points[case.model if by_model else case.id]
             for _, out in case.comparisons():
                 o, p = (
                     (out.auc_observed, out.auc_predicted)
@@ -175,15 +182,16 @@ def scatter_figure(cases: Sequence[ValidationCaseResult]) -> Figure:
                 if o > 0 and p > 0:
                     cx.append(o)
                     cy.append(p)
+        for i, (key, (cx, cy)) in enumerate(points.items()):
             if cx:
                 ax.plot(
                     cx,
                     cy,
                     "os^Dv<>"[i % 7],
                     color=PALETTE[i % len(PALETTE)],
-                    ms=6,
+                    ms=4 if by_model else 6,
                     ls="none",
-                    label=mpl_text(case.id),
+                    label=mpl_text(key),
                 )
                 xs += cx
                 ys += cy
