@@ -69,6 +69,7 @@ __all__ = [
     "TiedParameter",
     "calibrate",
     "load_calibration_spec",
+    "parse_calibration_spec",
     "write_calibration",
 ]
 
@@ -216,6 +217,14 @@ def load_calibration_spec(path: str | Path) -> CalibrationSpec:
         raise CalibrationError("no such file", where=where, hint="check the path") from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
         raise CalibrationError(f"cannot read the calibration spec: {err}", where=where) from err
+    return parse_calibration_spec(data, p)
+
+
+def parse_calibration_spec(data: Mapping[str, Any], path: Path) -> CalibrationSpec:
+    """Check a calibration spec mapping; ``path`` is the spec's file (relative paths start at its
+    folder)."""
+    p = path
+    where = str(p)
     check_keys(
         data,
         {

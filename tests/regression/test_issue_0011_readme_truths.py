@@ -15,6 +15,7 @@ from sbmltwin.build.compound import parse_compound
 from sbmltwin.cohort.sampling import parse_population
 from sbmltwin.model._safety import DEFAULT_LIMITS
 from sbmltwin.personalize import parse_bindings, parse_profile
+from sbmltwin.validate.calibrate import parse_calibration_spec
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -38,6 +39,9 @@ def test_every_toml_example_is_valid_and_loads(text: str) -> None:
     elif "population" in data:
         spec = parse_population(data)
         assert spec.genes and spec.uncertain == "exclude"
+    elif "cases" in data and "parameters" in data:  # a calibration spec (sbmltwin calibrate)
+        spec = parse_calibration_spec(data, Path("model_library/x/calibration.toml"))
+        assert spec.free and all(c.name.endswith(".toml") for c in spec.cases)
     elif "groups" in data and "regimen" in data:  # a validation case: its keys are the format's
         assert {"source", "model", "regimen", "groups", "observed", "outputs"} <= set(data)
     elif set(data) == {"observed"}:  # a case's [observed] table (issue 15: summary, arm)
