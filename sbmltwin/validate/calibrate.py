@@ -59,8 +59,8 @@ from sbmltwin.validate.cases import (
     ValidationCase,
     load_case,
 )
-from sbmltwin.validate.cases import _factor as unit_factor
-from sbmltwin.validate.cases import _read_observed as observed_frame
+from sbmltwin.validate.cases import read_observed as observed_frame
+from sbmltwin.validate.run import _factor as unit_factor
 
 __all__ = [
     "CalibrationResult",
@@ -151,7 +151,7 @@ class CalibrationResult:
                     "role": c.role,
                     "file": c.path.name,
                     "sha256": sha256_file(c.path),
-                    "observed_sha256": sha256_file(c.observed),
+                    "observed_sha256": sha256_file(c.observed) if c.observed else None,
                     "source": c.source,
                 }
                 for c in self.cases
