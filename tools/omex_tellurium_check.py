@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -74,9 +75,15 @@ def compare(archive: Path, cases: set[str] | None) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         sub = Path(tmp) / "subset.omex"
         _subset(archive, cases, sub)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            results = te.executeCombineArchive(str(sub), createOutputs=False)
+        # tellurium writes temp*.tmp files into the working directory: keep them in tmp
+        cwd = os.getcwd()
+        os.chdir(tmp)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                results = te.executeCombineArchive(str(sub), createOutputs=False)
+        finally:
+            os.chdir(cwd)
     rows = []
     for sedml_file, result in results.items():
         case_id = Path(sedml_file).stem

@@ -111,6 +111,7 @@ def test_tellurium_runs_the_archive_to_sbmltwins_curves(tmp_path: Path) -> None:
         text=True,
         timeout=600,
         check=False,
+        cwd=tmp_path,  # tellurium writes temp*.tmp files into its working directory
     )
     assert run.returncode == 0, run.stdout + run.stderr
     rows = json.loads(out.read_text())["rows"]
