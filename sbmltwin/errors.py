@@ -24,6 +24,8 @@ __all__ = [
     "LevelsError",
     "ModelCheckError",
     "ModelLoadError",
+    "NativeCrashError",
+    "OutputError",
     "ProfileError",
     "SbmlTwinError",
     "Severity",
@@ -146,6 +148,15 @@ class BindingError(SbmlTwinError, KeyError):
 class CompoundError(SbmlTwinError, ValueError):
     """A compound file (``sbmltwin build``) with an unknown key, a number without a source, or
     a value the builder cannot use."""
+
+
+class NativeCrashError(SbmlTwinError):
+    """libsbml or libroadrunner crashed (a signal), ran out of memory or out of CPU time on an
+    input, inside an isolated child process (``sbmltwin._isolate``)."""
+
+
+class OutputError(SbmlTwinError):
+    """An output path that cannot be written (missing folder, read-only, disk full, locked)."""
 
 
 class ValidationDataError(SbmlTwinError, ValueError):

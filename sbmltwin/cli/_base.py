@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -13,6 +15,19 @@ from sbmltwin.model import Model, load_model
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 
 EXIT_INPUT = 2
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived; ``hint`` says how to continue (cohort: ``--resume``)."""
+
+    def __init__(self, signum: int, hint: str | None = None) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.hint = hint
+
+
+def _on_sigterm(signum: int, _frame: Any) -> None:
+    raise Interrupted(signum)
 
 
 def _one_line(text: str) -> str:
@@ -34,6 +49,9 @@ class _Group(click.Group):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             rv = super().main(args, prog_name, complete_var, False, **extra)
         except click.UsageError as err:
@@ -46,11 +64,23 @@ class _Group(click.Group):
         except click.ClickException as err:
             _fail(err.format_message())
             code = err.exit_code
-        except click.Abort:
-            click.echo("Aborted.", err=True)
-            code = 1
+        except Interrupted as err:
+            code = 128 + err.signum
+            click.echo(
+                f"sbmltwin: interrupted ({err}){f'; {err.hint}' if err.hint else ''}", err=True
+            )
+        except (click.Abort, KeyboardInterrupt):
+            code = 128 + signal.SIGINT
+            click.echo("sbmltwin: interrupted (SIGINT)", err=True)
+        except OSError as err:  # an I/O failure no command turned into an OutputError
+            where = f"{err.filename}: " if err.filename else ""
+            _fail(f"{where}{err.strerror or err}")
+            code = EXIT_INPUT
         else:
             code = rv if isinstance(rv, int) else 0
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
         if not standalone_mode:
             return code
         sys.exit(code)
@@ -59,7 +89,13 @@ class _Group(click.Group):
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="sbmltwin")
 @click.option("-v", "--verbose", count=True, help="Log more (-v info, -vv debug) to stderr.")
-def cli(verbose: int) -> None:
+@click.option(
+    "--allow-imports",
+    is_flag=True,
+    help="Let Antimony models import files from their own folder (refused by default).",
+)
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, allow_imports: bool) -> None:
     """sbmltwin: personalized pharmacology digital twins from SBML models.
 
     MODEL arguments take an SBML (.xml), Antimony (.ant) or COMBINE archive (.omex) file,
@@ -68,9 +104,17 @@ def cli(verbose: int) -> None:
     """
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"allow_imports": allow_imports}
 
 
 def _load(ref: str) -> Model:
+    """The model MODEL names. Files and BioModels downloads are untrusted: they are read,
+    checked, compiled and simulated for a step in an isolated child first
+    (:mod:`sbmltwin.engine.boundary`); the models shipped with sbmltwin are trusted."""
+    from sbmltwin.engine.boundary import load_untrusted
+
+    ctx = click.get_current_context(silent=True)
+    allow = bool(ctx and ctx.find_root().obj and ctx.find_root().obj.get("allow_imports"))
     if ref.startswith("example:"):
         from sbmltwin.examples import example_path
 
@@ -78,8 +122,8 @@ def _load(ref: str) -> Model:
     if ref.startswith("biomodels:"):
         from sbmltwin.model.biomodels import fetch_biomodel, parse_biomodels_ref
 
-        return load_model(fetch_biomodel(parse_biomodels_ref(ref)))
-    return load_model(ref)
+        return load_untrusted(fetch_biomodel(parse_biomodels_ref(ref)))
+    return load_untrusted(ref, allow_imports=allow)
 
 
 def _time_arg(text: str, unit: ModelUnit, option: str) -> float:

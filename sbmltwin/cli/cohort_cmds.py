@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from sbmltwin.cli._base import _load, _time_arg, cli
+from sbmltwin._io import check_output, output_error, output_lock
+from sbmltwin.cli._base import Interrupted, _load, _time_arg, cli
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import require_simulatable
 
@@ -105,7 +107,7 @@ def cohort_cmd(
     resume: bool,
     output: str,
     timecourses: str | None,
-) -> None:
+) -> int:
     """Sample and run a virtual cohort; one Parquet row per twin.
 
     \b
@@ -121,6 +123,9 @@ def cohort_cmd(
     from sbmltwin.engine import parse_regimen
     from sbmltwin.personalize import load_bindings
 
+    check_output(output, suffixes=(".parquet",), what="--output")
+    if timecourses is not None:
+        check_output(timecourses, suffixes=(".parquet",), what="--timecourses")
     model = _load(model_ref)
     require_simulatable(model)
     end = _time_arg(end_text, model.time_unit, "--end")
@@ -141,27 +146,42 @@ def cohort_cmd(
                 err=True,
             )
 
+    parts = Path(f"{output}.parts")
     try:
-        run = run_cohort(
-            model,
-            load_bindings(bindings_path),
-            load_population(population_path),
-            parse_regimen(doses),
-            n=n,
-            seed=seed,
-            output=output,
-            outputs=list(outputs),
-            end=end,
-            points=points,
-            summary_only=summary_only,
-            chunk_size=chunk_size,
-            backend=backend,
-            resume=resume,
-            progress=progress,
-            timecourses=timecourses,
-            molecular_weight=mw,
-            time_unit_out=time_unit_out,
-        )
+        with output_lock(output):
+            run = run_cohort(
+                model,
+                load_bindings(bindings_path),
+                load_population(population_path),
+                parse_regimen(doses),
+                n=n,
+                seed=seed,
+                output=output,
+                outputs=list(outputs),
+                end=end,
+                points=points,
+                summary_only=summary_only,
+                chunk_size=chunk_size,
+                backend=backend,
+                resume=resume,
+                progress=progress,
+                timecourses=timecourses,
+                molecular_weight=mw,
+                time_unit_out=time_unit_out,
+            )
+    except (KeyboardInterrupt, click.Abort, Interrupted) as err:
+        abort = getattr(backend, "abort", None)
+        if abort is not None:
+            abort()
+        signum = err.signum if isinstance(err, Interrupted) else signal.SIGINT
+        kept = len(list(parts.glob("chunk-*.parquet"))) if parts.is_dir() else 0
+        raise Interrupted(
+            signum,
+            f"{kept} finished chunk(s) kept in {parts}; run the same command with --resume "
+            "to continue",
+        ) from None
+    except OSError as err:
+        raise output_error(err.filename or output, err) from None
     finally:
         backend.close()
     if show:
@@ -171,6 +191,23 @@ def cohort_cmd(
         click.echo(f"sbmltwin: note: {line}", err=True)
     if run.timecourses is not None:
         click.echo(f"time courses → {run.timecourses}")
+    if run.failed == run.n:
+        click.echo(f"sbmltwin: every twin failed: {_failure_summary(run.path)}", err=True)
+        return 3
+    return 0
+
+
+def _failure_summary(path: Path) -> str:
+    """The most common failure messages of a cohort table, with their counts."""
+    from collections import Counter
+
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    messages = pq.read_table(path, columns=["message"])["message"].to_pylist()
+    counts = Counter(" ".join(str(m).split())[:200] for m in messages)
+    top = "; ".join(f"{count} × {message}" for message, count in counts.most_common(3))
+    more = len(counts) - 3
+    return top + (f"; and {more} other reason(s)" if more > 0 else "")
 
 
 def _record_notes(settings: dict[str, Any]) -> list[str]:

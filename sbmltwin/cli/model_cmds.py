@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
+from sbmltwin._io import atomic_write, check_output
 from sbmltwin.cli._base import _load, _time_arg, cli
 from sbmltwin.errors import SbmlTwinError, Severity, UnitError
-from sbmltwin.model import check_model, require_simulatable
+from sbmltwin.model import require_simulatable
 from sbmltwin.units import ModelUnit, parse_quantity
 
 
@@ -33,8 +32,10 @@ def check(model_ref: str, practice: bool, no_units: bool, bindings_path: str | N
     Example:
       sbmltwin check example:theophylline_oral
     """
+    from sbmltwin.engine.boundary import check_untrusted
+
     model = _load(model_ref)
-    issues = check_model(model, units=not no_units, practice=practice)
+    issues = check_untrusted(model, units=not no_units, practice=practice)
     for issue in issues:
         click.echo(str(issue))
     errors = sum(i.severity is Severity.ERROR for i in issues)
@@ -210,6 +211,10 @@ def simulate(
     from sbmltwin.engine.effects import check_binding_effects
     from sbmltwin.engine.outputs import convert_result, parse_output_requests
 
+    if output != "-":
+        check_output(output, what="--output")
+    if plot:
+        check_output(plot, suffixes=(".png", ".svg", ".pdf"), what="--plot")
     model = _load(model_ref)
     for warning in require_simulatable(model):
         if warning.category == "preflight":
@@ -296,8 +301,7 @@ def simulate(
     if output == "-":
         click.echo(result.to_csv(), nl=False)
     else:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        result.to_csv(output)
+        atomic_write(output, result.to_csv)
         click.echo(
             f"wrote {output} ({len(result.frame)} rows × {len(result.frame.columns)} columns)",
             err=True,
@@ -305,5 +309,5 @@ def simulate(
     if plot:
         from sbmltwin._plot import plot_result
 
-        plot_result(result, plot, title=model.model_id)
+        atomic_write(plot, lambda tmp: plot_result(result, tmp, title=model.model_id))
         click.echo(f"wrote {plot}", err=True)

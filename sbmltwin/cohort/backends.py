@@ -9,6 +9,7 @@ once per process (``sbmltwin.engine.compile_model`` caches by SHA-256).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -115,9 +116,22 @@ def default_start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
+def _worker_init() -> None:
+    """In each worker: die with the parent (even a SIGKILLed one) and leave SIGINT to it
+    (the parent stops the workers and keeps the finished chunks)."""
+    import signal
+
+    from sbmltwin._isolate import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent()
+
+
 class ProcessBackend:
     """A ``ProcessPoolExecutor`` of ``workers`` processes, started by ``start_method``
-    (default :func:`default_start_method`)."""
+    (default :func:`default_start_method`). Workers die with the parent (``PR_SET_PDEATHSIG``
+    on Linux) and ignore SIGINT; :meth:`abort` kills them."""
 
     name = "processes"
 
@@ -125,7 +139,21 @@ class ProcessBackend:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
         ctx = multiprocessing.get_context(self.start_method)
-        self._pool = cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx)
+        self._pool = cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=ctx, initializer=_worker_init
+        )
+
+    def abort(self) -> None:
+        """Kill the workers now (after SIGINT/SIGTERM): running chunks are lost, finished
+        ones are on disk."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.kill()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.join(timeout=2)
 
     def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
         def wait_one(fs: set[Any]) -> tuple[Any, set[Any]]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import libsbml
 
+from sbmltwin.engine._bounds import check_dose_count, max_doses
 from sbmltwin.errors import DosingError, UnitError
 from sbmltwin.model import Model, parse_model
 from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
@@ -73,6 +74,7 @@ class Dose:
     def __post_init__(self) -> None:
         if self.count < 1:
             raise DosingError(f"dose count must be at least 1, not {self.count}")
+        check_dose_count(self.count, where=f"dose x{self.count}")
         if self.count > 1 and self.interval is None:
             raise DosingError("a repeated dose needs 'every INTERVAL'")
         if (self.route is Route.INFUSION) != (self.duration is not None):
@@ -154,7 +156,9 @@ def parse_dose(text: str, *, where: str = "--dose") -> Dose:
                 where=where,
                 hint="e.g. 'every 12h x3' for three doses 12 h apart",
             )
-        interval, count = m["interval"].strip(), int(m["count"])
+        digits = m["count"].lstrip("0") or "0"
+        count = int(digits) if len(digits) <= 18 else max_doses() + 1
+        interval = m["interval"].strip()
     for label, value in (
         ("amount", amount),
         ("at", clauses.get("at")),
@@ -222,15 +226,18 @@ def resolve_regimen(
     molecular_weight: str | None = None,
     time_unit: ModelUnit | None = None,
     where: str = "--dose",
+    end: float | None = None,
 ) -> tuple[DoseEvent, ...]:
     """Convert ``regimen`` to :class:`DoseEvent` s in model units, sorted by time.
 
     Amounts convert to the target's unit (species: its substance unit; mass ↔ substance with
     ``molecular_weight``); times to the model's time unit (or ``time_unit`` when the model
     declares none). ``default_target`` is one id, or a mapping from route name (``oral``,
-    ``iv``, ``infusion``) to id, for doses without ``into SID``.
+    ``iv``, ``infusion``) to id, for doses without ``into SID``. With ``end``, repetitions
+    after the end time are not generated (they cannot change the output).
     """
     tunit = time_unit or model.time_unit
+    check_dose_count(sum(d.count for d in regimen.doses), where=where)
     events: list[DoseEvent] = []
     for dose in regimen.doses:
         target = _target(dose, default_target)
@@ -253,6 +260,8 @@ def resolve_regimen(
             raise DosingError(f"dose interval {dose.interval} must be positive", where=where)
         for k in range(dose.count):
             t = t0 + k * step
+            if end is not None and t > end:
+                break
             if dose.route is Route.INFUSION:
                 assert dose.duration is not None
                 duration = _time(dose.duration, tunit, where)

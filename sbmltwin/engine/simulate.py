@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sbmltwin.engine._bounds import check_output_size, check_span
 from sbmltwin.engine.compile import CompiledModel
 from sbmltwin.engine.dosing import DoseEvent, Regimen, resolve_regimen
 from sbmltwin.errors import SimulationError
@@ -154,7 +155,9 @@ def simulate(
         raise SimulationError(f"end ({end}) must be after start ({start})", where="time span")
     if points < 2:
         raise SimulationError(f"need at least 2 output points, not {points}", where="points")
+    check_span(start, end, tunit)
     selections = list(outputs) if outputs is not None else list(default_outputs(model))
+    check_output_size(points, len(selections) + 1)
     _check_outputs(model, selections)
     if isinstance(regimen, Regimen):
         events = resolve_regimen(
@@ -163,6 +166,7 @@ def simulate(
             default_target=default_target,
             molecular_weight=molecular_weight,
             time_unit=tunit,
+            end=end,
         )
     else:
         events = tuple(sorted(regimen, key=lambda e: e.time))

@@ -33,17 +33,20 @@ class Limits:
     levels, libroadrunner's code generator from about 4,300, and libsbml's consistency check
     grows quadratically (3 s at 1,000 levels, 13 s at 2,000), hence 256. Real models: 19.
     ``max_attribute_chars``: libroadrunner segfaults on attribute values of about 65,500
-    characters (real models: under 400). ``max_bytes``: libsbml's unit checks took 39 s and
+    characters (real models: under 400). ``max_id_chars``: libroadrunner segfaults on a model
+    id of 20,000 characters (10,000 survive; real ids: under 100). ``max_bytes``: libsbml's unit checks took 39 s and
     6.5 GB on a 20 MB file; 64 MiB admits the largest genome-scale models.
     """
 
     max_bytes: int = 64 * 1024 * 1024
     max_depth: int = 256
     max_attribute_chars: int = 32 * 1024
+    max_id_chars: int = 1024
     max_elements: int = 20_000_000
     max_archive_members: int = 10_000
     max_member_bytes: int = 256 * 1024 * 1024
     max_antimony_nesting: int = 500
+    max_import_depth: int = 8
 
 
 DEFAULT_LIMITS = Limits()
@@ -114,6 +117,11 @@ def screen_xml(
         state["depth"] += 1
         state["elements"] += 1
         for key, value in attributes.items():
+            if key in ("id", "metaid") and len(value) > limits.max_id_chars:
+                raise _Refused(
+                    f"{key} '{value[:40]}…' is {len(value)} characters long "
+                    f"(limit {limits.max_id_chars})"
+                )
             if len(value) > limits.max_attribute_chars:
                 raise _Refused(
                     f"attribute '{key}' is {len(value)} characters long (limit {limits.max_attribute_chars})"

@@ -22,7 +22,14 @@ from sbmltwin.errors import (
 from sbmltwin.model.load import _issues
 from sbmltwin.model.types import Model
 
-__all__ = ["UNSUPPORTED_FEATURES", "check_model", "preflight", "require_simulatable"]
+__all__ = [
+    "MAX_UNIT_CHECK_COMPONENTS",
+    "UNSUPPORTED_FEATURES",
+    "check_model",
+    "preflight",
+    "remember_check",
+    "require_simulatable",
+]
 
 #: SBML features refused before simulation, with the evidence (plain libroadrunner 2.10.0 on the
 #: SBML Test Suite semantic cases in ../shared; see the README's "What sbmltwin refuses").
@@ -49,20 +56,66 @@ _CATEGORIES = (
 )
 
 
+#: Above this many components (compartments, species, parameters, reactions, rules, …) the
+#: unit and modeling-practice categories are skipped, with a warning: libsbml's unit checks
+#: grow to gigabytes on large documents (a 5 MB file of 10⁵ parameters needed 2.1 GB).
+MAX_UNIT_CHECK_COMPONENTS = 10_000
+
+_CHECKED: dict[tuple[str, bool, bool], tuple[Issue, ...]] = {}
+
+
+def remember_check(model: Model, issues: tuple[Issue, ...], *, units: bool, practice: bool) -> None:
+    """Record ``check_model``'s result for ``model`` (computed in an isolated child), so that
+    this process does not run libsbml's checks on it again."""
+    _CHECKED[(model.sha256, units, practice)] = issues
+
+
+def _components(m: Any) -> int:
+    return int(
+        m.getNumCompartments()
+        + m.getNumSpecies()
+        + m.getNumParameters()
+        + m.getNumReactions()
+        + m.getNumRules()
+        + m.getNumInitialAssignments()
+        + m.getNumEvents()
+        + m.getNumFunctionDefinitions()
+    )
+
+
 def check_model(model: Model, *, units: bool = True, practice: bool = False) -> tuple[Issue, ...]:
     """libsbml consistency issues (errors and warnings) followed by pre-flight issues.
 
     The units category always runs unless ``units=False`` is asked for explicitly; the modeling
     practice category (many harmless warnings on community models) only with ``practice=True``.
+    On documents with more than :data:`MAX_UNIT_CHECK_COMPONENTS` components both are skipped
+    and a warning says so.
     """
+    cached = _CHECKED.get((model.sha256, units, practice))
+    if cached is not None:
+        return cached
     doc = model.document()
+    skipped: tuple[Issue, ...] = ()
+    count = _components(doc.getModel())
+    if (units or practice) and count > MAX_UNIT_CHECK_COMPONENTS:
+        skipped = (
+            Issue(
+                Severity.WARNING,
+                "preflight",
+                "UnitChecksSkipped",
+                f"libsbml's unit{' and modeling-practice' if practice else ''} checks were "
+                f"skipped: the model has {count} components (limit "
+                f"{MAX_UNIT_CHECK_COMPONENTS}); units were not checked",
+            ),
+        )
+        units = practice = False
     for cat in _CATEGORIES:
         doc.setConsistencyChecks(cat, True)
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, units)
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, practice)
     doc.checkConsistency()
     consistency = _issues(doc, min_severity=libsbml.LIBSBML_SEV_WARNING)
-    return consistency + preflight(model, doc)
+    return skipped + consistency + preflight(model, doc)
 
 
 def require_simulatable(model: Model, issues: tuple[Issue, ...] | None = None) -> tuple[Issue, ...]:

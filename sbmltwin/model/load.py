@@ -7,6 +7,7 @@ input is screened by :mod:`sbmltwin.model._safety` before any C++ library parses
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Literal
@@ -14,6 +15,8 @@ from typing import Any, Literal
 import libsbml
 
 from sbmltwin.errors import Issue, ModelLoadError, Severity
+from sbmltwin.model._crashers import screen_known_crashers
+from sbmltwin.model._imports import has_imports, inline_imports
 from sbmltwin.model._safety import (
     DEFAULT_LIMITS,
     Limits,
@@ -43,12 +46,19 @@ _SUFFIXES: dict[str, Format] = {
 _OMEX_NS = "{http://identifiers.org/combine.specifications/omex-manifest}"
 
 
-def load_model(path: str | Path, *, fmt: Format = "auto", limits: Limits = DEFAULT_LIMITS) -> Model:
+def load_model(
+    path: str | Path,
+    *,
+    fmt: Format = "auto",
+    limits: Limits = DEFAULT_LIMITS,
+    allow_imports: bool = False,
+) -> Model:
     """Read a model file: SBML, Antimony, or the master SBML file of a COMBINE/OMEX archive.
 
     With ``fmt="auto"`` the suffix decides (``.xml/.sbml``, ``.ant/.antimony/.txt``,
     ``.omex/.zip``); an unknown suffix is decided by the first bytes (``PK`` → archive,
-    ``<`` → SBML, otherwise Antimony).
+    ``<`` → SBML, otherwise Antimony). Antimony ``import`` statements are refused unless
+    ``allow_imports`` (then only files inside the model's folder; see ``model/_imports.py``).
     """
     p = Path(path)
     where = str(p)
@@ -72,7 +82,11 @@ def load_model(path: str | Path, *, fmt: Format = "auto", limits: Limits = DEFAU
         return _load_omex(data, where=where, limits=limits)
     text = decode_text(data, where=where, limits=limits)
     return parse_model(
-        text, fmt="antimony" if kind == "antimony" else "sbml", source=where, limits=limits
+        text,
+        fmt="antimony" if kind == "antimony" else "sbml",
+        source=where,
+        limits=limits,
+        import_folder=p.parent if allow_imports else None,
     )
 
 
@@ -82,13 +96,18 @@ def parse_model(
     fmt: Literal["sbml", "antimony"],
     source: str = "<string>",
     limits: Limits = DEFAULT_LIMITS,
+    import_folder: Path | None = None,
 ) -> Model:
-    """Build a :class:`Model` from SBML or Antimony text."""
+    """Build a :class:`Model` from SBML or Antimony text. Antimony imports are refused unless
+    ``import_folder`` is given (then only files inside it are read)."""
     if not text.strip():
         raise ModelLoadError("model text is empty", where=source)
     if fmt == "antimony":
         screen_antimony(text, where=source, limits=limits)
-        sbml = _antimony_to_sbml(text, where=source)
+        imports = has_imports(text)
+        if imports:
+            text = inline_imports(text, where=source, base=import_folder, limits=limits)
+        sbml = _antimony_to_sbml(text, where=source, quote=not imports)
     elif fmt == "sbml":
         sbml = text
     else:
@@ -97,9 +116,11 @@ def parse_model(
         )
     screen_xml(sbml, where=source, limits=limits, root="sbml")
     doc = _read_sbml(sbml, where=source)
+    screen_known_crashers(doc, where=source)
     if doc.isPackageEnabled("comp") and doc.getPackageRequired("comp"):
         sbml = _flatten_comp(doc, source=source, limits=limits)
         doc = _read_sbml(sbml, where=source)
+        screen_known_crashers(doc, where=source)
     return _build_model(doc, sbml, source=source, fmt=fmt)
 
 
@@ -110,14 +131,21 @@ def _sniff(data: bytes) -> Format:
     return "sbml" if head == b"<" else "antimony"
 
 
-def _antimony_to_sbml(text: str, *, where: str) -> str:
-    """The only place that touches Antimony's process-global state."""
+def _antimony_to_sbml(text: str, *, where: str, quote: bool = True) -> str:
+    """The only place that touches Antimony's process-global state. With ``quote=False``
+    (imports were inlined) Antimony's message, which may quote an imported file, is not shown;
+    only its line number is."""
     import antimony
 
     antimony.clearPreviousLoads()
     try:
         if antimony.loadAntimonyString(text) < 0:
             message = " ".join(_antimony_error(antimony).split())
+            if not quote:
+                line = re.search(r"line (\d+)", message)
+                message = "the model or a file it imports cannot be read" + (
+                    f" (line {line.group(1)} of the text with its imports inlined)" if line else ""
+                )
             raise ModelLoadError(
                 f"Antimony error: {message[:400]}",
                 where=where,

@@ -13,6 +13,8 @@ RANK = {
     "units": 0,
     "provenance": 0,
     "_columns": 0,
+    "_isolate": 0,
+    "_io": 0,
     "_plot": 8,  # plotting helpers sit with reporting
     "examples": 0,
     "model": 1,
