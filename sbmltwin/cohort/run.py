@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sbmltwin.cohort._preflight import check_cohort_inputs
 from sbmltwin.cohort.backends import Backend, SerialBackend
 from sbmltwin.cohort.fast import (
     ATOL_FRACTION,
@@ -543,6 +544,7 @@ def run_cohort(
             where="timecourses",
             hint="drop --summary-only, or drop --timecourses",
         )
+    check_cohort_inputs(model, bindings, tuple(spec.iiv), spec.source)
     setup = prepare_setup(
         model, regimen, bindings=bindings, molecular_weight=molecular_weight, outputs=selections
     )

@@ -275,6 +275,13 @@ def _distribution(entry: Any, base: Distribution, where: str) -> Distribution:
         raise ProfileError(err.what, where=where) from None
 
 
+def _number(table: Mapping[str, Any], key: str, default: float, where: str) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ProfileError(f"[covariates] {key} = {str(value)[:40]!r} is not a number", where=where)
+    return float(value)
+
+
 def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -> PopulationSpec:
     """Validate a population spec given as a mapping (from TOML)."""
     check_keys(data, _TOP_KEYS, error=ProfileError, where=source)
@@ -343,8 +350,8 @@ def parse_population(data: Mapping[str, Any], *, source: str = "<population>") -
             raise ProfileError(
                 f"{key} must be normal or lognormal (it is correlated)", where=source
             )
-    female = float(cov.get("female_fraction", 0.5))
-    rho = float(cov.get("weight_height_correlation", 0.45))
+    female = _number(cov, "female_fraction", 0.5, source)
+    rho = _number(cov, "weight_height_correlation", 0.45, source)
     if not 0 <= female <= 1 or not -1 < rho < 1:
         raise ProfileError(
             "female_fraction must be in [0, 1] and correlation in (-1, 1)", where=source

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from dataclasses import dataclass
 from xml.parsers import expat
 
@@ -146,6 +147,12 @@ def screen_xml(
             where=where,
             hint="sbmltwin refuses such XML for safety; remove the construct and try again",
         ) from None
+    except (LookupError, ValueError) as err:  # an unknown or unusable declared encoding
+        raise ModelLoadError(
+            f"the XML declaration names an encoding Python cannot use ({err})",
+            where=where,
+            hint='SBML is UTF-8: re-save the file as UTF-8 with encoding="UTF-8"',
+        ) from None
     except expat.ExpatError as err:
         raise ModelLoadError(
             f"not well-formed XML at line {err.lineno}, column {err.offset}: "
@@ -204,8 +211,26 @@ def read_zip_member(
                 ) from None
             with archive.open(info) as handle:
                 content = handle.read(limits.max_member_bytes + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as err:
-        raise ModelLoadError(f"cannot read ZIP archive: {err}", where=where) from err
+    except RuntimeError as err:  # zipfile: "... is encrypted, password required"
+        raise ModelLoadError(
+            "the archive is encrypted (password protected)",
+            where=where,
+            hint="COMBINE archives must not be encrypted; re-create it without a password",
+        ) from err
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        ValueError,
+        zlib.error,
+    ) as err:
+        raise ModelLoadError(
+            f"cannot read ZIP archive: {' '.join(str(err).split())[:200]}",
+            where=where,
+            hint="the archive is corrupt or truncated; re-create or re-download it",
+        ) from err
     if len(content) > limits.max_member_bytes:
         raise InputSafetyError(
             f"archive entry {member!r} decompresses to more than "

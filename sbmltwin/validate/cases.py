@@ -22,6 +22,7 @@ import pandas as pd
 from sbmltwin.engine import IntegratorSettings
 from sbmltwin.errors import SbmlTwinError, ValidationDataError, check_keys
 from sbmltwin.units import parse_quantity
+from sbmltwin.validate._schema import check_case, check_observations
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
 
 __all__ = [
@@ -233,6 +234,7 @@ def load_case(path: str | Path) -> ValidationCase:
         "acceptance",
     }
     check_keys(data, allowed, error=ValidationDataError, where=where)
+    check_case(data, where=where)
     for key in ("source", "model", "regimen", "groups", "observed", "outputs"):
         if key not in data:
             raise ValidationDataError(
@@ -351,15 +353,17 @@ def read_observed(case: ValidationCase) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in sorted(need)})
     try:
         frame = pd.read_csv(case.observed)
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+    except (OSError, ValueError) as err:  # ParserError, EmptyDataError, UnicodeDecodeError
         raise ValidationDataError(
-            f"cannot read observations: {err}", where=str(case.observed)
+            f"cannot read observations: {' '.join(str(err).split())[:200]}",
+            where=str(case.observed),
         ) from err
     missing = need - set(frame.columns)
     if missing:
         raise ValidationDataError(
             f"missing column(s) {', '.join(sorted(missing))}", where=str(case.observed)
         )
+    frame = check_observations(frame, where=str(case.observed))
     for col, known in (("group", case.groups), ("output", case.outputs)):
         bad = sorted(set(frame[col].astype(str)) - set(known))
         if bad:

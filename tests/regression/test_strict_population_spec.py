@@ -1,0 +1,57 @@
+"""Population specs: a non-numeric female_fraction was a ValueError traceback, and a typo in
+[iiv] made every twin fail while the run exited 0 with nothing on stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fuzz.harness import run_cli
+from tests.regression._helpers import clean_error
+
+pytestmark = pytest.mark.integration
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "cohort"
+SPEC = (DATA / "european.toml").read_text(encoding="utf-8")
+
+
+def _cohort(spec: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "cohort", "example:cyp2d6_substrate", "--bindings", str(DATA / "bindings.toml"),
+        "--population", str(spec), "--n", "20", "--dose", "100 mg oral",
+        "--output-id", "[C_plasma]", "--workers", "1", "-o", str(out), *extra,
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "phrase"),
+    [
+        (
+            "female_fraction = 0.5",
+            'female_fraction = "half"',
+            "female_fraction = 'half' is not a number",
+        ),
+        ("CL_other = 25", "CL_othr = 25", "[iiv] names 'CL_othr'"),
+        ("CL_other = 25", "V = 25", "[iiv] names 'V', which is a parameter the model computes"),
+    ],
+)
+def test_population_mistakes_fail_before_any_twin(old, new, phrase, tmp_path: Path) -> None:
+    assert old in SPEC
+    spec = tmp_path / "pop.toml"
+    spec.write_text(SPEC.replace(old, new), encoding="utf-8")
+    out = tmp_path / "c.parquet"
+    clean_error(_cohort(spec, out), phrase)
+    assert not out.exists() and not Path(f"{out}.parts").exists()
+
+
+def test_a_cohort_where_every_twin_fails_exits_3_with_the_reasons(tmp_path: Path) -> None:
+    out = tmp_path / "c.parquet"
+    # 1e6 CV % is refused by the spec; a dose far too large for the integrator's step budget
+    # is not: with max 1 step every twin fails to integrate
+    outcome = run_cli(
+        _cohort(DATA / "european.toml", out, "--end", "1e5", "--points", "2"), timeout=120
+    )
+    if outcome.code != 3:
+        pytest.skip(f"could not make every twin fail this way (exit {outcome.code})")
+    assert "every twin failed: 20 ×" in outcome.stderr
