@@ -8,6 +8,7 @@ once per process (``sbmltwin.engine.compile_model`` caches by SHA-256).
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
 import multiprocessing
@@ -48,7 +49,12 @@ class Backend(Protocol):
     name: str
     workers: int
 
-    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]: ...
+    def map_unordered(
+        self,
+        fn: Callable[[J], R],
+        jobs: Iterable[J],
+        on_crash: Callable[[J, str], R] | None = None,
+    ) -> Iterator[tuple[J, R]]: ...
 
     def close(self) -> None: ...
 
@@ -59,7 +65,12 @@ class SerialBackend:
     name = "serial"
     workers = 1
 
-    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+    def map_unordered(
+        self,
+        fn: Callable[[J], R],
+        jobs: Iterable[J],
+        on_crash: Callable[[J, str], R] | None = None,
+    ) -> Iterator[tuple[J, R]]:
         for job in jobs:
             yield job, fn(job)
 
@@ -128,6 +139,24 @@ def _worker_init() -> None:
     die_with_parent()
 
 
+def _crash_reason(workers: list[Any]) -> str:
+    """How the pool's workers ended: 'crashed (SIGSEGV)' or 'died (exit 1)'."""
+    import signal
+
+    for proc in workers:
+        with contextlib.suppress(Exception):
+            proc.join(timeout=1)
+        code = getattr(proc, "exitcode", None)
+        if code is not None and code < 0:
+            try:
+                return f"crashed ({signal.Signals(-code).name})"
+            except ValueError:
+                return f"crashed (signal {-code})"
+        if code:
+            return f"died (exit {code})"
+    return "died"
+
+
 class ProcessBackend:
     """A ``ProcessPoolExecutor`` of ``workers`` processes, started by ``start_method``
     (default :func:`default_start_method`). Workers die with the parent (``PR_SET_PDEATHSIG``
@@ -139,9 +168,77 @@ class ProcessBackend:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
         ctx = multiprocessing.get_context(self.start_method)
-        self._pool = cf.ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=ctx, initializer=_worker_init
+        self._ctx = ctx
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> cf.ProcessPoolExecutor:
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers, mp_context=self._ctx, initializer=_worker_init
         )
+
+    def map_unordered(
+        self,
+        fn: Callable[[J], R],
+        jobs: Iterable[J],
+        on_crash: Callable[[J, str], R] | None = None,
+    ) -> Iterator[tuple[J, R]]:
+        """As :class:`Backend`; a worker that dies (a signal in native code) breaks the pool:
+        the pool is replaced, the jobs that were in flight run again one at a time, and the
+        one that kills its worker alone gets ``on_crash(job, reason)`` as its result (without
+        ``on_crash``: an :class:`SbmlTwinError`)."""
+        it = iter(jobs)
+        suspects: collections.deque[J] = collections.deque()
+        pending: dict[Any, J] = {}
+        solo: set[Any] = set()
+        exhausted = False
+        while True:
+            # after a crash, the suspects run alone until each has run
+            limit = 1 if suspects or solo & set(pending) else 2 * self.workers
+            while len(pending) < limit:
+                if suspects:
+                    job = suspects.popleft()
+                    fut = self._pool.submit(fn, job)
+                    solo.add(fut)
+                    pending[fut] = job
+                    continue
+                elif not exhausted:
+                    try:
+                        job = next(it)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                else:
+                    break
+                pending[self._pool.submit(fn, job)] = job
+            if not pending:
+                return
+            workers = list((getattr(self._pool, "_processes", None) or {}).values())
+            done, _ = cf.wait(set(pending), return_when=cf.FIRST_COMPLETED)
+            broken: list[J] = []
+            for fut in done:
+                job = pending.pop(fut)
+                try:
+                    result = fut.result()
+                except cf.process.BrokenProcessPool:
+                    broken.append(job)
+                    continue
+                yield job, result
+            if not broken:
+                continue
+            broken += list(pending.values())
+            pending.clear()
+            reason = _crash_reason(workers)
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            if len(broken) == 1:
+                if on_crash is None:
+                    raise SbmlTwinError(f"a cohort worker {reason}")
+                yield (
+                    broken[0],
+                    on_crash(broken[0], f"worker {reason}; this chunk's twins were not run"),
+                )
+            else:
+                suspects.extend(broken)
 
     def abort(self) -> None:
         """Kill the workers now (after SIGINT/SIGTERM): running chunks are lost, finished
@@ -154,19 +251,6 @@ class ProcessBackend:
         for proc in processes:
             with contextlib.suppress(Exception):
                 proc.join(timeout=2)
-
-    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
-        def wait_one(fs: set[Any]) -> tuple[Any, set[Any]]:
-            done, rest = cf.wait(fs, return_when=cf.FIRST_COMPLETED)
-            return done, rest
-
-        return _bounded(
-            lambda job: self._pool.submit(fn, job),
-            wait_one,
-            lambda fut: fut.result(),
-            jobs,
-            2 * self.workers,
-        )
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -205,7 +289,12 @@ class DaskBackend:
         info = self._client.scheduler_info()
         self.workers = max(1, sum(int(w.get("nthreads", 1)) for w in info["workers"].values()))
 
-    def map_unordered(self, fn: Callable[[J], R], jobs: Iterable[J]) -> Iterator[tuple[J, R]]:
+    def map_unordered(
+        self,
+        fn: Callable[[J], R],
+        jobs: Iterable[J],
+        on_crash: Callable[[J, str], R] | None = None,
+    ) -> Iterator[tuple[J, R]]:
         from distributed import wait
 
         def wait_one(fs: set[Any]) -> tuple[Any, set[Any]]:

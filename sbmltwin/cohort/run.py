@@ -222,6 +222,19 @@ def _convert(task: CohortTask, metrics: dict[tuple[str, str], Any]) -> None:
                 metrics[out, name] = metrics[out, name] * per[name]
 
 
+def crashed_chunk(chunk: Chunk, reason: str) -> ChunkResult:
+    """The result of a chunk whose worker died (a signal in native code): every twin failed
+    with ``reason``. The backend has replaced the worker."""
+    task = chunk.task
+    block = sample_block(task.spec, task.seed, chunk.start, chunk.stop)
+    n = len(block)
+    metrics = {(o, m): np.full(n, math.nan) for o in task.outputs for m in METRICS}
+    timecourses = None
+    if task.timecourses:
+        timecourses = _long_table(block, task.outputs, np.zeros(0), [], {})
+    return ChunkResult(_table(task, block, metrics, [reason] * n), timecourses)
+
+
 def _run_dense(
     task: CohortTask,
     compiled: CompiledModel,
@@ -603,7 +616,7 @@ def run_cohort(
     start = time.perf_counter()
     done = sum(c.stop - c.start for c in chunks) - sum(c.stop - c.start for c in todo)
     fresh, failed = 0, 0
-    for chunk, result in be.map_unordered(run_chunk, todo):
+    for chunk, result in be.map_unordered(run_chunk, todo, on_crash=crashed_chunk):
         if result.warnings is not None:  # before the main part: a finished chunk 0 has them
             (parts / "warnings.json").write_text(json.dumps(list(result.warnings)), "utf-8")
         if result.timecourses is not None:  # first: the main part marks the chunk finished
