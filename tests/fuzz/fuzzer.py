@@ -81,7 +81,7 @@ def _mutate_bytes(data: bytes, rng: random.Random) -> bytes:
     """One to four byte-level or token-level edits."""
     buf = bytearray(data)
     for _ in range(rng.choice([1, 1, 1, 2, 3])):
-        op = rng.randrange(8)
+        op = rng.choice([6, 7]) if rng.random() < 0.4 else rng.randrange(8)  # 40 %: one value
         at = rng.randrange(len(buf) + 1)
         if op == 0 and buf:  # flip a bit
             i = min(at, len(buf) - 1)
