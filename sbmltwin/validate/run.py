@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sbmltwin.engine import Regimen, RunSetup, parse_regimen, prepare_setup
+from sbmltwin.engine.boundary import load_untrusted
 from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.engine.outputs import output_factor
 from sbmltwin.errors import UnitError, ValidationDataError
@@ -30,6 +31,7 @@ from sbmltwin.validate.cases import (
     INTEGRATOR,
     RatioCheck,
     ValidationCase,
+    library_dir,
     read_observed,
 )
 from sbmltwin.validate.metrics import fold_error, guest_limits
@@ -115,7 +117,10 @@ class CaseSetup:
 
 
 def prepare_case(case: ValidationCase) -> CaseSetup:
-    model = load_model(case.model_path or "")
+    path = Path(case.model_path or "")
+    # a model of the library is trusted; any other crosses the native boundary
+    trusted = path.resolve().is_relative_to(library_dir().resolve())
+    model = load_model(path) if trusted else load_untrusted(path)
     require_simulatable(model)
     bindings = load_bindings(case.bindings_path or "")
     observed = read_observed(case)
