@@ -521,6 +521,18 @@ def ratio_results(
             )
             for o in (num, den)
         )
+        for label, value, group_name in (
+            ("observed", od, r.denominator),
+            ("predicted", pd_, r.denominator),
+            ("observed", on, r.numerator),
+        ):
+            if not (value > 0 and math.isfinite(value)):  # fuzzer: a "000 mg" dose
+                raise ValidationDataError(
+                    f"the {label} {r.metric} of group '{group_name}' is {value:g}: the ratio "
+                    f"{r.numerator}/{r.denominator} is undefined",
+                    where=str(case.path),
+                    hint="check the doses and the observations of both groups",
+                )
         obs_ratio, pred_ratio = float(on / od), float(pn / pd_)
         lo, hi = guest_limits(obs_ratio)
         out.append(

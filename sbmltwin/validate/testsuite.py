@@ -259,6 +259,12 @@ def run_case(case_dir: Path, *, self_check: bool = False) -> CaseResult:
 
 
 def _worker(conn: Connection, self_check: bool) -> None:
+    import signal
+
+    from sbmltwin._isolate import die_with_parent
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+    die_with_parent()  # and a SIGKILLed parent takes them with it
     while True:
         try:
             item = conn.recv()
@@ -319,6 +325,7 @@ def run_suite(
         if progress:
             progress(result)
 
+    interrupted = False
     try:
         for _ in range(min(workers, len(case_dirs))):
             slot = start_slot()
@@ -354,13 +361,18 @@ def run_suite(
                 fresh = start_slot()
                 slots[slots.index(slot)] = fresh
                 feed(fresh)
+    except BaseException:  # SIGINT/SIGTERM (or a bug): stop the workers now
+        interrupted = True
+        raise
     finally:
         for slot in slots:
+            if interrupted:
+                slot.process.kill()
             try:
                 slot.conn.send(None)
             except (OSError, ValueError):
                 pass
-            slot.process.join(5)
+            slot.process.join(0.5 if interrupted else 5)
             if slot.process.is_alive():
                 slot.process.kill()
     return [by_case[d] for d in case_dirs]
