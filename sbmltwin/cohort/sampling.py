@@ -118,6 +118,8 @@ class Distribution:
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ProfileError(f"unknown distribution {self.kind!r}; use one of {sorted(_KINDS)}")
+        if not math.isfinite(self.b - self.a):  # also catches inf and nan (fuzzer: 1e3080)
+            raise ProfileError(f"{self.kind} needs finite parameters, not {self.a}, {self.b}")
         if self.kind == "uniform" and not self.a < self.b:
             raise ProfileError(f"uniform needs low < high, not {self.a}, {self.b}")
         if self.kind != "uniform" and not (self.b >= 0 and math.isfinite(self.a)):

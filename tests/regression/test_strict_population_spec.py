@@ -55,3 +55,18 @@ def test_a_cohort_where_every_twin_fails_exits_3_with_the_reasons(tmp_path: Path
     if outcome.code != 3:
         pytest.skip(f"could not make every twin fail this way (exit {outcome.code})")
     assert "every twin failed: 20 ×" in outcome.stderr
+
+
+@pytest.mark.parametrize("high", ["1e3080", "inf", "nan", "1e308"])
+def test_non_finite_distribution_parameters(high: str, tmp_path: Path) -> None:
+    """Found by the fuzzer (seed 13, input 1571): age high = 1e3080 (inf in TOML) reached
+    numpy's uniform() and raised OverflowError."""
+    spec = tmp_path / "pop.toml"
+    low = "-1e308" if high == "1e308" else "20"
+    old = 'age = { dist = "uniform", low = 20, high = 70 }'
+    assert old in SPEC
+    spec.write_text(
+        SPEC.replace(old, f'age = {{ dist = "uniform", low = {low}, high = {high} }}'),
+        encoding="utf-8",
+    )
+    clean_error(_cohort(spec, tmp_path / "c.parquet"), "finite parameters")
