@@ -107,10 +107,11 @@ def cli(ctx: click.Context, verbose: int, allow_imports: bool) -> None:
     ctx.obj = {"allow_imports": allow_imports}
 
 
-def _load(ref: str) -> Model:
+def _load(ref: str, *, vet: bool = True) -> Model:
     """The model MODEL names. Files and BioModels downloads are untrusted: they are read,
     checked, compiled and simulated for a step in an isolated child first
-    (:mod:`sbmltwin.engine.boundary`); the models shipped with sbmltwin are trusted."""
+    (:mod:`sbmltwin.engine.boundary`; only read there with ``vet=False``); the models shipped
+    with sbmltwin are trusted."""
     from sbmltwin.engine.boundary import load_untrusted
 
     ctx = click.get_current_context(silent=True)
@@ -122,8 +123,8 @@ def _load(ref: str) -> Model:
     if ref.startswith("biomodels:"):
         from sbmltwin.model.biomodels import fetch_biomodel, parse_biomodels_ref
 
-        return load_untrusted(fetch_biomodel(parse_biomodels_ref(ref)))
-    return load_untrusted(ref, allow_imports=allow)
+        return load_untrusted(fetch_biomodel(parse_biomodels_ref(ref)), vet=vet)
+    return load_untrusted(ref, allow_imports=allow, vet=vet)
 
 
 def _time_arg(text: str, unit: ModelUnit, option: str) -> float:

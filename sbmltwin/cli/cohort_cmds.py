@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -204,8 +205,14 @@ def _failure_summary(path: Path) -> str:
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     messages = pq.read_table(path, columns=["message"])["message"].to_pylist()
-    counts = Counter(" ".join(str(m).split())[:200] for m in messages)
-    top = "; ".join(f"{count} × {message}" for message, count in counts.most_common(3))
+    first: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for message in messages:
+        text = " ".join(str(message).split())[:200]
+        key = re.sub(r"\d+", "#", text)  # the same reason for twin 3 and twin 17
+        first.setdefault(key, text)
+        counts[key] += 1
+    top = "; ".join(f"{count} × {first[key]}" for key, count in counts.most_common(3))
     more = len(counts) - 3
     return top + (f"; and {more} other reason(s)" if more > 0 else "")
 

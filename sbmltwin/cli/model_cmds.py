@@ -77,7 +77,7 @@ def info(model_ref: str, kind: str | None) -> None:
     """
     import pandas as pd
 
-    model = _load(model_ref)
+    model = _load(model_ref, vet=False)
     table = model.table()
     if kind:
         table = table[table["kind"] == kind]

@@ -140,21 +140,26 @@ def _worker_init() -> None:
 
 
 def _crash_reason(workers: list[Any]) -> str:
-    """How the pool's workers ended: 'crashed (SIGSEGV)' or 'died (exit 1)'."""
+    """How the pool's workers ended: 'crashed (SIGSEGV)' or 'died (exit 1)'. The pool
+    terminates the surviving workers after a crash (SIGTERM): their codes come last."""
     import signal
 
+    codes = []
     for proc in workers:
         with contextlib.suppress(Exception):
             proc.join(timeout=1)
         code = getattr(proc, "exitcode", None)
-        if code is not None and code < 0:
-            try:
-                return f"crashed ({signal.Signals(-code).name})"
-            except ValueError:
-                return f"crashed (signal {-code})"
         if code:
-            return f"died (exit {code})"
-    return "died"
+            codes.append(code)
+    codes.sort(key=lambda c: c in (-signal.SIGTERM, -signal.SIGKILL))
+    if not codes:
+        return "died"
+    if codes[0] > 0:
+        return f"died (exit {codes[0]})"
+    try:
+        return f"crashed ({signal.Signals(-codes[0]).name})"
+    except ValueError:
+        return f"crashed (signal {-codes[0]})"
 
 
 class ProcessBackend:

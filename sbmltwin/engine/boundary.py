@@ -53,22 +53,28 @@ def vet_model(model: Model, *, units: bool = True, practice: bool = False) -> tu
     return issues
 
 
-def _load_and_vet(path: str, allow_imports: bool) -> tuple[Model, tuple[Issue, ...]]:
+def _load_and_vet(
+    path: str, allow_imports: bool, vet: bool
+) -> tuple[Model, tuple[Issue, ...] | None]:
     stage("libsbml", f"reading {Path(path).name}")
     model = load_model(path, allow_imports=allow_imports)
-    return model, vet_model(model)
+    return model, vet_model(model) if vet else None
 
 
-def load_untrusted(path: str | Path, *, allow_imports: bool = False) -> Model:
-    """:func:`~sbmltwin.model.load_model` plus check, compile and a first step, isolated."""
+def load_untrusted(path: str | Path, *, allow_imports: bool = False, vet: bool = True) -> Model:
+    """:func:`~sbmltwin.model.load_model` plus check, compile and a first step, isolated.
+    With ``vet=False`` only the reading is isolated (for commands that neither check nor
+    simulate, such as ``info``)."""
     model, issues = run_isolated(
         _load_and_vet,
         str(path),
         allow_imports,
+        vet,
         what=f"the model file {Path(path).name}",
         where=str(path),
     )
-    remember_check(model, issues, units=True, practice=False)
+    if issues is not None:
+        remember_check(model, issues, units=True, practice=False)
     return model
 
 

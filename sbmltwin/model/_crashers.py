@@ -19,8 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import libsbml
-
 from sbmltwin.errors import UnsupportedSbmlFeatureError
 
 __all__ = ["screen_known_crashers"]
@@ -62,8 +60,13 @@ def _maths(m: Any) -> Iterator[tuple[str, Any]]:
             yield "constraint", c.getMath()
 
 
+# Node kinds are read with isName()/isCSymbolFunction(), not getType(): once another SWIG
+# binding of libsbml is loaded in the process (tellurium does that), getType() returns an opaque
+# SWIG object instead of the enum value and every comparison with libsbml.AST_* is False.
+
+
 def _names(ast: Any) -> set[str]:
-    return {n.getName() for n in _nodes(ast) if n.getType() == libsbml.AST_NAME}
+    return {str(n.getName()) for n in _nodes(ast) if n.isName() and n.getName()}
 
 
 def screen_known_crashers(doc: Any, *, where: str) -> None:
@@ -74,7 +77,8 @@ def screen_known_crashers(doc: Any, *, where: str) -> None:
     hint = "fix the model; libsbml/libroadrunner crash on it"
     for sid, ast in _maths(m):
         for node in _nodes(ast):
-            if node.getType() == libsbml.AST_FUNCTION_RATE_OF and node.getNumChildren() != 1:
+            rate_of = node.isCSymbolFunction() and node.getName() == "rateOf"
+            if rate_of and node.getNumChildren() != 1:
                 raise UnsupportedSbmlFeatureError(
                     f"element '{sid}': rateOf() applied to {node.getNumChildren()} arguments "
                     "(it takes exactly one)",

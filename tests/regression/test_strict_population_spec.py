@@ -46,15 +46,15 @@ def test_population_mistakes_fail_before_any_twin(old, new, phrase, tmp_path: Pa
 
 
 def test_a_cohort_where_every_twin_fails_exits_3_with_the_reasons(tmp_path: Path) -> None:
-    out = tmp_path / "c.parquet"
-    # 1e6 CV % is refused by the spec; a dose far too large for the integrator's step budget
-    # is not: with max 1 step every twin fails to integrate
-    outcome = run_cli(
-        _cohort(DATA / "european.toml", out, "--end", "1e5", "--points", "2"), timeout=120
-    )
-    if outcome.code != 3:
-        pytest.skip(f"could not make every twin fail this way (exit {outcome.code})")
-    assert "every twin failed: 20 ×" in outcome.stderr
+    # the bindings need a CYP2D6 genotype (on_missing = "error"); this population samples none
+    spec = tmp_path / "pop.toml"
+    spec.write_text(SPEC.replace('genes = ["CYP2D6"]', "genes = []"), encoding="utf-8")
+    outcome = run_cli(_cohort(spec, tmp_path / "c.parquet"), timeout=120)
+    assert outcome.code == 3, outcome.stderr
+    lines = outcome.stderr.strip().splitlines()
+    assert lines[-1].startswith("sbmltwin: every twin failed: 20 × "), lines
+    assert "gives no genotype or phenotype for CYP2D6" in lines[-1]
+    assert "20 twins, 20 failed" in outcome.stdout
 
 
 @pytest.mark.parametrize("high", ["1e3080", "inf", "nan", "1e308"])
