@@ -43,7 +43,10 @@ def vet_model(model: Model, *, units: bool = True, practice: bool = False) -> tu
     from sbmltwin.engine.compile import compile_model
 
     stage("libroadrunner", f"compiling {name}")
-    compiled = compile_model(model)
+    try:
+        compiled = compile_model(model)
+    except SbmlTwinError:
+        return issues  # a clean refusal: the parent's own compile reports it where it belongs
     stage("libroadrunner", f"simulating {name}")
     rr = compiled.roadrunner
     try:

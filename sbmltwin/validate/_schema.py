@@ -82,7 +82,7 @@ def check_case(data: Mapping[str, Any], *, where: str) -> None:
     for name, spec in data.get("outputs", {}).items():
         if isinstance(spec, str):
             continue
-        _table(spec, where, f"outputs.{name}", {"id": str, "molecular_weight": str})
+        _table(spec, where, f"outputs.{name}", {"id": str, "molecular_weight": str, "unit": str})
         if "id" not in spec:
             raise ValidationDataError(
                 f"missing 'outputs.{name}.id'", where=where, hint="e.g. id = '[C_plasma]'"
