@@ -101,7 +101,13 @@ def check_case(data: Mapping[str, Any], *, where: str) -> None:
                 )
         ratios = acceptance.get("ratios", [])
         _type(ratios, list, where, "acceptance.ratios")
-        allowed = {"numerator": str, "denominator": str, "metric": str, "output": str}
+        allowed = {
+            "numerator": str,
+            "denominator": str,
+            "metric": str,
+            "output": str,
+            "window": str,
+        }
         for i, ratio in enumerate(ratios):
             _table(ratio, where, f"acceptance.ratios[{i}]", allowed)
             for key in ("numerator", "denominator"):
