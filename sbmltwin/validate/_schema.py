@@ -99,22 +99,7 @@ def check_case(data: Mapping[str, Any], *, where: str) -> None:
                 raise ValidationDataError(
                     f"'acceptance.fold' must be a finite number above 1, not {fold}", where=where
                 )
-        ratios = acceptance.get("ratios", [])
-        _type(ratios, list, where, "acceptance.ratios")
-        allowed = {
-            "numerator": str,
-            "denominator": str,
-            "metric": str,
-            "output": str,
-            "window": str,
-        }
-        for i, ratio in enumerate(ratios):
-            _table(ratio, where, f"acceptance.ratios[{i}]", allowed)
-            for key in ("numerator", "denominator"):
-                if key not in ratio:
-                    raise ValidationDataError(
-                        f"missing 'acceptance.ratios[{i}].{key}'", where=where
-                    )
+        # each ratio's keys and window are checked by load_case (RatioCheck parsing)
 
 
 def check_observations(frame: pd.DataFrame, *, where: str) -> pd.DataFrame:

@@ -35,7 +35,6 @@ def case_dir(tmp_path: Path) -> Path:
         ('file = "analytic_iv.csv"', "file = 3", "'observed.file' must be a string"),
         ('plasma = { id = "[C]" }', 'plasma = { name = "[C]" }', "unknown key 'name'"),
         ('plasma = { id = "[C]" }', "plasma = { }", "missing 'outputs.plasma.id'"),
-        ('numerator = "PM", ', "", "missing 'acceptance.ratios[0].numerator'"),
         ('doses = ["100 mg iv"]', "doses = [100]", "'regimen.doses[]' must be a string"),
         ('id = "analytic_iv"', "id = 7", "'id' must be a string"),
         ("[groups.PM]", "[groups.PM.extra]", "unknown"),
