@@ -18,15 +18,21 @@ if TYPE_CHECKING:
 
 
 def _run_validation(
-    paths: tuple[str, ...], out_dir: str, *, html: bool, pdf: bool, command: str
+    paths: tuple[str, ...],
+    out_dir: str,
+    *,
+    html: bool,
+    pdf: bool,
+    command: str,
+    workers: int | None = None,
 ) -> tuple[Manifest, dict[str, Path]]:
     import sys
 
     from sbmltwin.report import build_manifest, write_report
     from sbmltwin.report.manifest import SkippedCase
     from sbmltwin.validate.cases import find_cases, load_case, split_by_model, validation_dir
-    from sbmltwin.validate.results import ValidationRun
-    from sbmltwin.validate.run import run_case
+    from sbmltwin.validate.results import ValidationCaseResult, ValidationRun
+    from sbmltwin.validate.run import run_cases
 
     roots = paths or (str(validation_dir()),)
     files = [f for root in roots for f in find_cases(root)]
@@ -44,16 +50,26 @@ def _run_validation(
             click.echo(_skipped_line(skipped), err=True)
         if not cases:
             raise SbmlTwinError("no validation case has its model", where=", ".join(roots))
-    results = []
     show = sys.stderr.isatty()
-    for i, case in enumerate(cases, 1):
+
+    def done(count: int, result: ValidationCaseResult) -> None:
         if show:
-            click.echo(f"[{i}/{len(cases)}] {case.id} …", err=True)
-        results.append(run_case(case, sensitivity=True))
+            click.echo(f"[{count}/{len(cases)}] {result.id} done", err=True)
+
+    results = run_cases(cases, sensitivity=True, workers=workers, on_done=done)
     run = ValidationRun.of(results)
     manifest = build_manifest(cases, run, command=command, out_dir=out_dir, skipped=skipped)
     written = write_report(manifest, out_dir, html=html, pdf=pdf)
     return manifest, written
+
+
+_WORKERS = click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for the cases (default: all cores; 1 = serial, in this process). "
+    "The report is the same for any number.",
+)
 
 
 def _skipped_line(skipped: Sequence[SkippedCase]) -> str:
@@ -118,7 +134,10 @@ def _print_verdicts(manifest: Manifest) -> None:
 )
 @click.option("--no-pdf", is_flag=True, help="Skip report.pdf.")
 @click.option("--no-html", is_flag=True, help="Skip report.html.")
-def validate(paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool) -> int:
+@_WORKERS
+def validate(
+    paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool, workers: int | None
+) -> int:
     """Validate models against observed clinical data; write report.html/.pdf/.json.
 
     PATHS are case files or folders of them (default: the shipped validation/). Exits 3 when
@@ -134,6 +153,7 @@ def validate(paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool) 
         html=not no_html,
         pdf=not no_pdf,
         command="sbmltwin validate " + " ".join(paths or ("<shipped validation>",)),
+        workers=workers,
     )
     _print_verdicts(manifest)
     for path in written.values():
@@ -144,7 +164,8 @@ def validate(paths: tuple[str, ...], out_dir: str, no_pdf: bool, no_html: bool) 
 
 @cli.command()
 @click.argument("manifest_path", metavar="REPORT", type=click.Path(dir_okay=False))
-def reproduce(manifest_path: str) -> int:
+@_WORKERS
+def reproduce(manifest_path: str, workers: int | None) -> int:
     """Re-run everything REPORT names and compare every number.
 
     REPORT is a report.json in its report folder, or a COMBINE archive written by export-omex.
@@ -159,7 +180,7 @@ def reproduce(manifest_path: str) -> int:
     """
     from sbmltwin.report import reproduce as run_reproduce
 
-    found = run_reproduce(manifest_path)
+    found = run_reproduce(manifest_path, workers=workers)
     for line in found.changed_inputs:
         click.echo(f"input changed: {line}")
     for line in found.differences[:50]:
@@ -203,7 +224,8 @@ def export_omex_cmd(manifest_path: str, output: str) -> None:
     show_default=True,
     type=click.Path(file_okay=False),
 )
-def demo(out_dir: str) -> None:
+@_WORKERS
+def demo(out_dir: str, workers: int | None) -> None:
     """The main job: validate the model library against the shipped clinical data.
 
     Writes report.html, report.pdf and report.json into sbmltwin-demo/ and prints the verdicts.
@@ -212,6 +234,8 @@ def demo(out_dir: str) -> None:
     Example:
       sbmltwin demo
     """
-    manifest, written = _run_validation((), out_dir, html=True, pdf=True, command="sbmltwin demo")
+    manifest, written = _run_validation(
+        (), out_dir, html=True, pdf=True, command="sbmltwin demo", workers=workers
+    )
     _print_verdicts(manifest)
     click.echo(f"report: {written.get('html', written['json']).resolve()}")

@@ -39,7 +39,7 @@ from sbmltwin.validate.results import (
     ValidationCaseResult,
     ValidationRun,
 )
-from sbmltwin.validate.run import run_case
+from sbmltwin.validate.run import run_cases
 
 __all__ = ["ATOL", "RTOL", "Reproduction", "compare_results", "reproduce"]
 
@@ -128,20 +128,20 @@ def compare_results(old: JsonRecord, new: JsonRecord) -> tuple[list[str], int]:
     return diffs, n
 
 
-def _rerun(manifest: Manifest, base: Path) -> Reproduction:
+def _rerun(manifest: Manifest, base: Path, workers: int | None = None) -> Reproduction:
     out = Reproduction()
     out.changed_inputs, missing = check_inputs(manifest.inputs, base)
     old_cases = {c.id: c for c in manifest.results.cases}
-    new_cases = []
+    todo, flags = [], []
     for entry in manifest.cases:
         lost = [f for f in entry.files() if f in missing]
         if lost:
             out.differences.append(f"cases[{entry.id}]: not re-run, input missing ({lost[0]})")
             continue
         old = old_cases.get(entry.id)
-        new_cases.append(
-            run_case(entry.load(base), sensitivity=old is not None and old.sensitivity is not None)
-        )
+        todo.append(entry.load(base))
+        flags.append(old is not None and old.sensitivity is not None)
+    new_cases = run_cases(todo, sensitivity=flags, workers=workers)
     ran = {c.id for c in new_cases}
     old_run = ValidationRun.of([c for c in manifest.results.cases if c.id in ran])
     if len(ran) == len(manifest.results.cases):
@@ -159,7 +159,7 @@ def _is_archive(path: Path) -> bool:
         raise ValidationDataError(f"cannot read: {err}", where=str(path)) from err
 
 
-def _reproduce_archive(path: Path) -> Reproduction:
+def _reproduce_archive(path: Path, workers: int | None = None) -> Reproduction:
     """Reproduce from a COMBINE archive written by ``export-omex``: its report.json and the
     inputs it lists are read from the archive (checked member paths, capped sizes) into a
     temporary folder, and re-run there."""
@@ -185,15 +185,16 @@ def _reproduce_archive(path: Path) -> Reproduction:
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
-        return _rerun(manifest, base)
+        return _rerun(manifest, base, workers)
 
 
-def reproduce(path: str | Path) -> Reproduction:
+def reproduce(path: str | Path, *, workers: int | None = None) -> Reproduction:
     """Re-run every case of a report (``report.json`` in its folder, or an OMEX archive written
-    by ``export-omex``) from the inputs it carries, and compare inputs and results."""
+    by ``export-omex``) from the inputs it carries, and compare inputs and results. The cases
+    run in ``workers`` processes (:func:`sbmltwin.validate.run.run_cases`)."""
     p = Path(path)
     if p.is_file() and _is_archive(p):
-        return _reproduce_archive(p)
+        return _reproduce_archive(p, workers)
     raw = load_report_json(p)
     if is_mipd_report(raw):  # a fit or dose report (sbmltwin.report.mipd)
         from sbmltwin.report.mipd import read_mipd_report, reproduce_mipd
@@ -206,4 +207,4 @@ def reproduce(path: str | Path) -> Reproduction:
         else:
             out.differences, out.compared = compare_results(report.results, new)
         return out
-    return _rerun(parse_manifest(raw, where=str(p)), p.resolve().parent)
+    return _rerun(parse_manifest(raw, where=str(p)), p.resolve().parent, workers)

@@ -9,7 +9,7 @@ personalizes and simulates one twin is :func:`simulate_twin`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,7 @@ __all__ = [
     "ratio_window",
     "reference_group",
     "run_case",
+    "run_cases",
     "simulate_group",
     "simulate_twin",
 ]
@@ -656,6 +657,65 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
         sensitivity=case_sensitivity(setup) if sensitivity and case.groups else None,
         warnings=case_warnings(setup),
     )
+
+
+def _run_case_job(
+    job: tuple[int, ValidationCase, bool],
+) -> tuple[int, ValidationCaseResult | None]:
+    """A worker's job: (index, result), or (index, None) when the case raised. The parent
+    re-runs a failed case in its own process so that the error surfaces exactly as in a serial
+    run (the same exception, text and traceback; exceptions need not survive pickling)."""
+    index, case, sensitivity = job
+    try:
+        return index, run_case(case, sensitivity=sensitivity)
+    except Exception:  # noqa: BLE001 - the parent re-runs the case and raises it
+        return index, None
+
+
+def run_cases(
+    cases: Sequence[ValidationCase],
+    *,
+    sensitivity: bool | Sequence[bool] = True,
+    workers: int | None = None,
+    on_done: Callable[[int, ValidationCaseResult], None] | None = None,
+) -> list[ValidationCaseResult]:
+    """:func:`run_case` for every case, in ``workers`` processes (default: all usable cores,
+    :func:`sbmltwin.cohort.backends.default_workers`; 1 = serially in this process), results in
+    the order of ``cases``: the same results as a serial run, number for number (each case is
+    simulated by one process from the same inputs). ``sensitivity`` is one flag or one per
+    case. A case that fails raises as in a serial run: the first failing case in case order
+    is re-run here and its error propagates. ``on_done(done_count, result)`` is called as each
+    case finishes (in completion order when parallel)."""
+    flags = [sensitivity] * len(cases) if isinstance(sensitivity, bool) else list(sensitivity)
+    if len(flags) != len(cases):
+        raise ValueError("run_cases: one sensitivity flag per case")
+    from sbmltwin.cohort.backends import ProcessBackend, default_workers
+
+    n = min(workers or default_workers(), len(cases))
+    if n <= 1:
+        out = []
+        for i, (case, flag) in enumerate(zip(cases, flags, strict=True), 1):
+            out.append(run_case(case, sensitivity=flag))
+            if on_done is not None:
+                on_done(i, out[-1])
+        return out
+    found: dict[int, ValidationCaseResult | None] = {}
+    backend = ProcessBackend(n)  # fork on Linux; the compile cache is reset in each child
+    try:
+        jobs = [(i, c, f) for i, (c, f) in enumerate(zip(cases, flags, strict=True))]
+        for _, (index, result) in backend.map_unordered(_run_case_job, jobs):
+            found[index] = result
+            if result is not None and on_done is not None:
+                on_done(len(found), result)
+    finally:
+        backend.close()
+    results = []
+    for i, case in enumerate(cases):
+        result = found[i]
+        if result is None:  # raises as the serial run would have, at the same case
+            result = run_case(case, sensitivity=flags[i])
+        results.append(result)
+    return results
 
 
 def case_warnings(setup: CaseSetup) -> tuple[str, ...]:
