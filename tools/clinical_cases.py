@@ -25,22 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-SUMMARY_COLUMNS = [
-    "group",
-    "output",
-    "metric",
-    "statistic",
-    "value",
-    "unit",
-    "sd",
-    "se",
-    "cv",
-    "n",
-    "window_start",
-    "window_end",
-    "window_unit",
-    "source_table",
-]
+from sbmltwin.validate.summary import SUMMARY_COLUMNS  # the format the case loader reads
 
 
 def toml_val(v: Any) -> str:

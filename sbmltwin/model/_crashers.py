@@ -20,44 +20,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from sbmltwin.errors import UnsupportedSbmlFeatureError
+from sbmltwin.model._math import ast_nodes, math_elements
 
 __all__ = ["screen_known_crashers"]
-
-
-def _nodes(ast: Any) -> Iterator[Any]:
-    stack = [ast]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        yield node
-        stack.extend(node.getChild(i) for i in range(node.getNumChildren()))
-
-
-def _maths(m: Any) -> Iterator[tuple[str, Any]]:
-    for r in m.getListOfReactions():
-        law = r.getKineticLaw()
-        if law is not None and law.isSetMath():
-            yield r.getId(), law.getMath()
-    for rule in m.getListOfRules():
-        if rule.isSetMath():
-            yield rule.getVariable() or "algebraic rule", rule.getMath()
-    for ia in m.getListOfInitialAssignments():
-        if ia.isSetMath():
-            yield ia.getSymbol(), ia.getMath()
-    for fd in m.getListOfFunctionDefinitions():
-        if fd.isSetMath():
-            yield fd.getId(), fd.getMath()
-    for ev in m.getListOfEvents():
-        for part in (ev.getTrigger(), ev.getDelay(), ev.getPriority()):
-            if part is not None and part.isSetMath():
-                yield ev.getId() or "event", part.getMath()
-        for ea in ev.getListOfEventAssignments():
-            if ea.isSetMath():
-                yield ea.getVariable(), ea.getMath()
-    for c in m.getListOfConstraints():
-        if c.isSetMath():
-            yield "constraint", c.getMath()
 
 
 # Node kinds are read with isName()/isCSymbolFunction(), not getType(): once another SWIG
@@ -66,7 +31,7 @@ def _maths(m: Any) -> Iterator[tuple[str, Any]]:
 
 
 def _names(ast: Any) -> set[str]:
-    return {str(n.getName()) for n in _nodes(ast) if n.isName() and n.getName()}
+    return {str(n.getName()) for n in ast_nodes(ast) if n.isName() and n.getName()}
 
 
 def screen_known_crashers(doc: Any, *, where: str) -> None:
@@ -75,8 +40,8 @@ def screen_known_crashers(doc: Any, *, where: str) -> None:
     if m is None:
         return
     hint = "fix the model; libsbml/libroadrunner crash on it"
-    for sid, ast in _maths(m):
-        for node in _nodes(ast):
+    for sid, ast in math_elements(m, constraints=True):
+        for node in ast_nodes(ast):
             rate_of = node.isCSymbolFunction() and node.getName() == "rateOf"
             if rate_of and node.getNumChildren() != 1:
                 raise UnsupportedSbmlFeatureError(

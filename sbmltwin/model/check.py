@@ -8,7 +8,6 @@ each with the evidence behind it (SBML Test Suite case numbers, plain-libroadrun
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from typing import Any
 
 import libsbml
@@ -19,6 +18,7 @@ from sbmltwin.errors import (
     Severity,
     UnsupportedSbmlFeatureError,
 )
+from sbmltwin.model._math import ast_nodes, math_elements
 from sbmltwin.model.load import _issues
 from sbmltwin.model.types import Model
 
@@ -160,7 +160,7 @@ def _changing(node: Any, constant: set[str]) -> bool:
     return any(
         n.getType() == libsbml.AST_NAME_TIME
         or (n.getType() == libsbml.AST_NAME and n.getName() not in constant)
-        for n in _walk(node)
+        for n in ast_nodes(node)
     )
 
 
@@ -171,42 +171,6 @@ def _variable_factorial(node: Any, constant: set[str], factorial_functions: set[
     if node.getType() == libsbml.AST_FUNCTION and node.getName() in factorial_functions:
         return _changing(node, constant)
     return False
-
-
-def _walk(ast: Any) -> Iterator[Any]:
-    """Every node of a libsbml AST, iteratively (input depth is bounded by the screen)."""
-    stack = [ast]
-    while stack:
-        node = stack.pop()
-        if node is None:
-            continue
-        yield node
-        stack.extend(node.getChild(i) for i in range(node.getNumChildren()))
-
-
-def _maths(m: Any) -> Iterator[tuple[str, Any]]:
-    """(element id, math AST) for every math-bearing element of the model."""
-    for r in m.getListOfReactions():
-        law = r.getKineticLaw()
-        if law is not None and law.isSetMath():
-            yield r.getId(), law.getMath()
-    for rule in m.getListOfRules():
-        if rule.isSetMath():
-            yield rule.getVariable() or rule.getMetaId() or "algebraic rule", rule.getMath()
-    for ia in m.getListOfInitialAssignments():
-        if ia.isSetMath():
-            yield ia.getSymbol(), ia.getMath()
-    for ev in m.getListOfEvents():
-        eid = ev.getId() or "event"
-        for part in (ev.getTrigger(), ev.getDelay(), ev.getPriority()):
-            if part is not None and part.isSetMath():
-                yield eid, part.getMath()
-        for ea in ev.getListOfEventAssignments():
-            if ea.isSetMath():
-                yield ea.getVariable(), ea.getMath()
-    for fd in m.getListOfFunctionDefinitions():
-        if fd.isSetMath():
-            yield fd.getId(), fd.getMath()
 
 
 def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
@@ -253,12 +217,12 @@ def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
         fd.getId()
         for fd in m.getListOfFunctionDefinitions()
         if fd.isSetMath()
-        and any(n.getType() == libsbml.AST_FUNCTION_FACTORIAL for n in _walk(fd.getMath()))
+        and any(n.getType() == libsbml.AST_FUNCTION_FACTORIAL for n in ast_nodes(fd.getMath()))
     }
     delay_seen: set[str] = set()
     referenced: set[str] = set()
-    for sid, ast in _maths(m):
-        for node in _walk(ast):
+    for sid, ast in math_elements(m):
+        for node in ast_nodes(ast):
             node_type = node.getType()
             if node_type == libsbml.AST_NAME:
                 referenced.add(node.getName())
