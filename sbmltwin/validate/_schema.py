@@ -74,7 +74,12 @@ def check_case(data: Mapping[str, Any], *, where: str) -> None:
             _type(regimen["end"], str, where, "regimen.end")
     for name, group in data.get("groups", {}).items():
         _type(group, dict, where, f"groups.{name}")
-        for key, kind in (("profile", dict), ("description", str), ("mixture", dict)):
+        for key, kind in (
+            ("profile", dict),
+            ("description", str),
+            ("mixture", dict),
+            ("trial", dict),
+        ):
             if key in group:
                 _type(group[key], kind, where, f"groups.{name}.{key}")
     if "observed" in data:  # which of file/summary/arm are required: load_case says

@@ -24,6 +24,7 @@ from sbmltwin.errors import SbmlTwinError, ValidationDataError, check_keys
 from sbmltwin.units import parse_quantity
 from sbmltwin.validate._schema import check_case, check_observations
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
+from sbmltwin.validate.trial import Trial, parse_trial
 
 __all__ = [
     "INTEGRATOR",
@@ -156,6 +157,13 @@ class ValidationCase:
     mixtures: Mapping[str, Mixture] = field(default_factory=dict)
     summary: Path | None = None  # published summary statistics (sbmltwin.validate.summary)
     arm: str | None = None  # the summary rows of this case are the groups "NAME@ARM"
+    trials: Mapping[str, Trial] = field(default_factory=dict)  # groups run as virtual trials
+
+    @property
+    def population_spec(self) -> Path:
+        """The model's population spec (``population.toml`` beside the model): what a
+        group's ``trial`` draws its twins and IIV from."""
+        return (self.model_path or Path("model.xml")).parent / "population.toml"
 
     def group_profiles(self, name: str) -> list[tuple[dict[str, Any], float, str]]:
         """The (profile, weight, label) twins whose weighted mean curve predicts group ``name``:
@@ -248,16 +256,19 @@ def load_case(path: str | Path) -> ValidationCase:
         doses = [doses]
     groups = {str(k): dict(v.get("profile", {})) for k, v in data["groups"].items()}
     mixtures = {}
+    trials = {}
     for gname, gdata in data["groups"].items():
         gwhere = f"{where} [groups.{gname}]"
         check_keys(
             gdata,
-            {"profile", "description", "mixture"},
+            {"profile", "description", "mixture", "trial"},
             error=ValidationDataError,
             where=gwhere,
             what="group key",
-            hint="a group has description, profile and optionally mixture",
+            hint="a group has description, profile and optionally mixture and trial",
         )
+        if "trial" in gdata:
+            trials[str(gname)] = parse_trial(gdata["trial"], f"{gwhere} trial")
         if "mixture" in gdata:
             mix = parse_mixture(gdata["mixture"], gwhere)
             given = groups[str(gname)]
@@ -343,6 +354,7 @@ def load_case(path: str | Path) -> ValidationCase:
         mixtures=mixtures,
         summary=base / str(observed["summary"]) if "summary" in observed else None,
         arm=str(observed["arm"]) if "arm" in observed else None,
+        trials=trials,
     )
 
 

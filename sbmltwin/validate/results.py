@@ -43,6 +43,8 @@ __all__ = [
     "SensitivityTable",
     "Series",
     "SummaryComparison",
+    "TrialBand",
+    "TrialInfo",
     "ValidationCaseResult",
     "ValidationRun",
 ]
@@ -195,6 +197,24 @@ class Series(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class TrialBand(JsonRecord):
+    """The spread of a virtual trial's twins for one output (see
+    :mod:`sbmltwin.validate.trial`): ``n`` twins; the 5th and 95th percentiles of their AUCs
+    and Cmax values (same interval as the comparison); ``low``/``high`` the pointwise 5th and
+    95th percentile curves on the prediction's times. The comparison's ``auc_predicted`` and
+    ``cmax_predicted`` are the geometric means and its ``predicted`` curve the pointwise
+    geometric mean."""
+
+    n: int
+    auc_p5: float
+    auc_p95: float
+    cmax_p5: float
+    cmax_p95: float
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class OutputComparison(JsonRecord):
     """One output of one group: observed vs predicted, with AUC(auc_start–tlast), Cmax and every point,
     in ``unit`` (the case's ``[outputs] unit``, else the model's); ``unit_factor`` converts the
@@ -218,6 +238,10 @@ class OutputComparison(JsonRecord):
     unit_factor: float = 1.0
     #: where both AUCs start: 0 (C(0) = 0 known) or the first sample (IV bolus, repeated doses)
     auc_start: float = 0.0
+    #: the observed SD of each point (NaN where none is published), in ``unit``
+    observed_sd: tuple[float, ...] = ()
+    #: a virtual trial's spread (None: one twin or a mixture's weighted mean)
+    trial: TrialBand | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,8 +284,42 @@ class MixtureInfo(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class TrialInfo(JsonRecord):
+    """How a group's virtual trial was drawn: ``n`` twins asked for, ``simulated`` of them ran
+    (``failed``: the others, with the reason); the seed; the population spec (``spec``) with the
+    study's settings (``population``, ``female_fraction``, ``age``, ``weight`` as text, "spec" when
+    the spec decides); its IIV (SBML id → CV %); ``kind`` "genotype-defined" or "mixture";
+    ``rejected`` draws set aside (a mixture's excluded or Indeterminate phenotypes)."""
+
+    n: int
+    simulated: int
+    seed: int
+    population: str
+    female_fraction: float
+    age: str
+    weight: str
+    iiv: Mapping[str, float]
+    spec: str
+    kind: str
+    rejected: int = 0
+    failed: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        iiv = ", ".join(f"{k} {v:g} %" for k, v in self.iiv.items()) or "none"
+        text = (
+            f"virtual trial ({self.kind}): {self.simulated} of {self.n} twins, seed {self.seed}, "
+            f"{self.population}, {100 * self.female_fraction:.3g} % women, age {self.age}, "
+            f"weight {self.weight}, IIV (CV) {iiv}"
+        )
+        if self.rejected:
+            text += f"; {self.rejected} draws of an excluded phenotype set aside"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
 class GroupResult(JsonRecord):
-    """A study group: its twins (one, or one per mixture class), reason chain and outputs."""
+    """A study group: its twins (one, one per mixture class, or a virtual trial's), reason
+    chain and outputs."""
 
     name: str
     description: str
@@ -270,6 +328,7 @@ class GroupResult(JsonRecord):
     outputs: tuple[OutputComparison, ...]
     mixture: MixtureInfo | None = None
     summary: tuple[SummaryComparison, ...] = ()
+    trial: TrialInfo | None = None
 
     def output(self, name: str) -> OutputComparison | None:
         return next((o for o in self.outputs if o.output == name), None)
@@ -471,12 +530,16 @@ class ModelFigures(JsonRecord):
     mixture_ratios_percent: float
     gmfe: float
     meets_targets: bool
+    #: of the groups counted above, those predicted by a virtual trial (geometric mean)
+    genotype_trial_groups: int = 0
+    mixture_trial_groups: int = 0
 
     @classmethod
     def of(cls, results: Sequence[ValidationCaseResult]) -> ModelFigures:
         within: dict[bool, list[bool]] = {False: [], True: []}  # key: mixture group?
         folds: dict[bool, list[float]] = {False: [], True: []}
         ratios: dict[bool, list[bool]] = {False: [], True: []}
+        trials: dict[bool, int] = {False: 0, True: 0}
         for r in results:
             mixed = {g.name for g in r.groups if g.mixture is not None}
             for g in r.groups:
@@ -484,6 +547,7 @@ class ModelFigures(JsonRecord):
                 for o in g.outputs:
                     within[m].append(o.within_fold)
                     folds[m] += [o.auc_fold, o.cmax_fold]
+                    trials[m] += o.trial is not None
                 for _, auc, cmax, ok in g.summary_judged():
                     within[m].append(ok)
                     folds[m] += auc + cmax
@@ -516,6 +580,8 @@ class ModelFigures(JsonRecord):
             mixture_ratios_percent=_pct(sum(ratios[True]), len(ratios[True])),
             gmfe=total,
             meets_targets=all(c is not False for c in checks) and any(c for c in checks),
+            genotype_trial_groups=trials[False],
+            mixture_trial_groups=trials[True],
         )
 
 

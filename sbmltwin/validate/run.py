@@ -21,6 +21,7 @@ from sbmltwin.engine import Regimen, RunSetup, parse_regimen, prepare_setup
 from sbmltwin.engine.boundary import load_untrusted
 from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.engine.outputs import output_factor
+from sbmltwin.engine.simulate import output_unit
 from sbmltwin.errors import UnitError, ValidationDataError
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
@@ -48,9 +49,12 @@ from sbmltwin.validate.results import (
     SensitivityTable,
     Series,
     SummaryComparison,
+    TrialBand,
+    TrialInfo,
     ValidationCaseResult,
 )
 from sbmltwin.validate.summary import COMPARED_METRICS, SummaryRow, read_summary
+from sbmltwin.validate.trial import PERCENTILES, geometric_mean_curve, run_trial, spread
 
 __all__ = [
     "SENSITIVITY_STEP",
@@ -217,18 +221,81 @@ def simulate_twin(
 
 @dataclass(frozen=True)
 class GroupSimulation:
-    """A group's predicted time courses (the weighted mean over its twins) and its twins."""
+    """A group's predicted time courses (the weighted mean over its twins; a virtual trial's
+    pointwise geometric mean) and its twins. A trial keeps every twin's curves in ``twins``
+    (twins × points × the case's selections, model units)."""
 
     name: str
     frame: pd.DataFrame
     units: Mapping[str, str]
     members: tuple[Member, ...]
     explain: str
+    twins: np.ndarray | None = None
+    trial: TrialInfo | None = None
+
+
+def _range_text(value: tuple[float, float] | None, unit: str, spec: str) -> str:
+    return f"{value[0]:g}–{value[1]:g} {unit}" if value else spec
+
+
+def simulate_trial(setup: CaseSetup, name: str) -> GroupSimulation:
+    """Group ``name`` as a virtual trial (:mod:`sbmltwin.validate.trial`): its twins' curves
+    and their pointwise geometric mean."""
+    case = setup.case
+    trial = case.trials[name]
+    where = f"{case.path} [groups.{name}] trial"
+    mix = case.mixtures.get(name)
+    base = parse_profile({"id": f"{case.id}:{name}", **case.groups[name]}, source=where)
+    got = run_trial(
+        trial,
+        setup.run,
+        base,
+        spec_path=case.population_spec,
+        mixture=mix,
+        end=setup.end,
+        points=setup.points,
+        selections=setup.selections,
+        integrator=INTEGRATOR,
+        where=where,
+    )
+    cols = list(setup.selections)
+    frame = pd.DataFrame(geometric_mean_curve(got.curves), columns=cols)
+    frame.insert(0, "time", got.grid)
+    units = {sid: output_unit(setup.run.model, sid, setup.run.time_unit) for sid in cols}
+    spec = got.spec
+    dist = spec.distributions
+    info = TrialInfo(
+        n=trial.n,
+        simulated=len(got.labels),
+        seed=trial.seed,
+        population=spec.population,
+        female_fraction=spec.female_fraction,
+        age=_range_text(trial.age, "years", f"spec ({dist['age'].kind})"),
+        weight=_range_text(trial.weight, "kg", "spec (by sex)"),
+        iiv=dict(spec.iiv),
+        spec=case.population_spec.name,
+        kind="mixture" if mix is not None else "genotype-defined",
+        rejected=got.rejected,
+        failed=got.failed,
+    )
+    members = tuple(
+        Member(label, 1.0 / len(got.labels), dict(values))
+        for label, values in zip(got.labels, got.parameters, strict=True)
+    )
+    explain = (
+        f"{info.describe()}; predicted = geometric mean over the twins (AUC, Cmax and the "
+        f"curve), band = {PERCENTILES[0]:g}th–{PERCENTILES[1]:g}th percentiles\n\n"
+        f"First twin ({got.labels[0]}):\n{got.first.explain()}"
+    )
+    return GroupSimulation(name, frame, units, members, explain, got.curves, info)
 
 
 def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
-    """Simulate every twin of group ``name`` and average their curves with their weights."""
+    """Simulate every twin of group ``name`` and average their curves with their weights (a
+    group with a ``trial``: :func:`simulate_trial`)."""
     case = setup.case
+    if name in case.trials:
+        return simulate_trial(setup, name)
     frame: pd.DataFrame | None = None
     units: Mapping[str, str] = {}
     members: list[Member] = []
@@ -295,8 +362,19 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
             for v, u in zip(obs["value"], obs["value_unit"], strict=True)
         ]
     )
-    order = np.argsort(t_obs)
-    t_obs, c_obs = t_obs[order], c_obs[order]
+    sd_obs = np.array(
+        [
+            s * _factor(u, target, out.molecular_weight, where)
+            for s, u in zip(
+                obs["sd"] if "sd" in obs.columns else [math.nan] * len(obs),
+                obs["value_unit"],
+                strict=True,
+            )
+        ],
+        dtype=float,
+    )
+    order = np.argsort(t_obs, kind="stable")
+    t_obs, c_obs, sd_obs = t_obs[order], c_obs[order], sd_obs[order]
     t = sim.frame["time"].to_numpy()
     pred = sim.frame[out.id].to_numpy()
     c_at_obs = np.interp(t_obs, t, pred)
@@ -306,6 +384,12 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
     auc_pred = auc_trapezoid(*clip_curve(t, pred, start, float(t_obs[-1])))
     sampled = window & (t >= start - 1e-12)  # Cmax over the same interval as the AUC
     cmax_obs, cmax_pred = float(c_obs.max()), float(pred[sampled].max())
+    twins = None
+    if sim.twins is not None:  # a virtual trial: each twin over the same interval, then the GM
+        twins = sim.twins[:, :, setup.selections.index(out.id)]
+        aucs = [auc_trapezoid(*clip_curve(t, c, start, float(t_obs[-1]))) for c in twins]
+        auc_pred, auc_p5, auc_p95 = spread(aucs)
+        cmax_pred, cmax_p5, cmax_p95 = spread(twins[:, sampled].max(axis=1))
     fe_auc, fe_cmax = fold_error(auc_pred, auc_obs), fold_error(cmax_pred, cmax_obs)
     # the case's unit for this output (fold errors and ratios do not depend on it)
     k = 1.0
@@ -336,6 +420,18 @@ def compare_output(setup: CaseSetup, sim: GroupSimulation, name: str) -> OutputC
         ),
         unit_factor=float(k),
         auc_start=float(start),
+        observed_sd=tuple((sd_obs * k).tolist()),
+        trial=None
+        if twins is None
+        else TrialBand(
+            n=int(twins.shape[0]),
+            auc_p5=float(auc_p5 * k),
+            auc_p95=float(auc_p95 * k),
+            cmax_p5=float(cmax_p5 * k),
+            cmax_p95=float(cmax_p95 * k),
+            low=tuple((np.percentile(twins, PERCENTILES[0], axis=0) * k).tolist()),
+            high=tuple((np.percentile(twins, PERCENTILES[1], axis=0) * k).tolist()),
+        ),
     )
 
 
@@ -489,11 +585,28 @@ def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComp
     return tuple(out)
 
 
+def _predicted_exposure(
+    o: OutputComparison, metric: str, start: float, end: float, twins: np.ndarray | None
+) -> float:
+    """A group's predicted exposure over [start, end]: of its curve, or for a virtual trial
+    (``twins``: each twin's curve, model units) the geometric mean of its twins'."""
+    t = np.asarray(o.predicted.time)
+    if twins is None:
+        return _exposure(t, np.asarray(o.predicted.value), metric, start, end)
+    return spread([_exposure(t, c * o.unit_factor, metric, start, end) for c in twins])[0]
+
+
 def ratio_results(
-    case: ValidationCase, groups: Sequence[GroupResult], time_unit: ModelUnit
+    case: ValidationCase,
+    groups: Sequence[GroupResult],
+    time_unit: ModelUnit,
+    twins: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> tuple[RatioResult, ...]:
     """Each ``[acceptance] ratios`` entry, observed and predicted over one window
-    (:func:`ratio_window`): within the Guest limits?"""
+    (:func:`ratio_window`): within the Guest limits? ``twins`` holds the twins' curves of the
+    (group, output selection) pairs predicted by a virtual trial: their exposures' geometric
+    mean is the group's."""
+    trial_curves = twins or {}
     by_name = {g.name: g for g in groups}
     out = []
     for r in case.ratios:
@@ -517,10 +630,8 @@ def ratio_results(
             for o in (num, den)
         )
         pn, pd_ = (
-            _exposure(
-                np.asarray(o.predicted.time), np.asarray(o.predicted.value), r.metric, start, end
-            )
-            for o in (num, den)
+            _predicted_exposure(o, r.metric, start, end, trial_curves.get((g, o.sid)))
+            for g, o in ((r.numerator, num), (r.denominator, den))
         )
         for label, value, group_name in (
             ("observed", od, r.denominator),
@@ -612,8 +723,12 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
     """Run every group of ``case`` and compare with its observations."""
     setup = prepare_case(case)
     groups = []
+    twins: dict[tuple[str, str], np.ndarray] = {}
     for name in case.groups:
         sim = simulate_group(setup, name)
+        if sim.twins is not None:
+            for j, sid in enumerate(setup.selections):
+                twins[name, sid] = sim.twins[:, :, j]
         comparisons = [compare_output(setup, sim, oname) for oname in case.outputs]
         mix = case.mixtures.get(name)
         groups.append(
@@ -627,9 +742,10 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
                 if mix is not None
                 else None,
                 summary=compare_summary(setup, sim),
+                trial=sim.trial,
             )
         )
-    ratios = ratio_results(case, groups, setup.model.time_unit)
+    ratios = ratio_results(case, groups, setup.model.time_unit, twins)
     comps = [o for g in groups for o in g.outputs]
     tables = [j for g in groups for j in g.summary_judged()]
     passed = (
