@@ -180,6 +180,7 @@ def _library(run: ValidationRun) -> str:
             _td(frac(f.mixture_groups_within, f.mixture_groups, f.mixture_groups_percent)),
             _num(f.mixture_gmfe),
             _td(frac(f.mixture_ratios_within, f.mixture_ratios, f.mixture_ratios_percent)),
+            _td(f"{f.genotype_trial_groups} / {f.mixture_trial_groups}"),
             f"<td>{_badge(f.meets_targets)}</td>",
         ]
         for name, f in [*lib.models.items(), ("whole library", lib.library)]
@@ -194,6 +195,7 @@ def _library(run: ValidationRun) -> str:
         "mixture groups within 2-fold",
         "mixture GMFE",
         "mixture ratios within Guest",
+        "virtual-trial groups (genotype / mixture)",
         "meets targets",
     ]
     t = lib.targets
@@ -226,6 +228,31 @@ def _summary(cases: Sequence[ValidationCaseResult]) -> str:
     return _table(headers, rows)
 
 
+def _predicted(value: float, band: tuple[float, float] | None) -> str:
+    """A predicted value; a virtual trial's GM with its 5–95 % band."""
+    if band is None:
+        return _num(value)
+    return _td(f"{format_number(value)} ({format_number(band[0])}–{format_number(band[1])})")
+
+
+def _trials(case: ValidationCaseResult) -> str:
+    """What each virtual trial drew (sbmltwin.validate.trial)."""
+    items = "".join(
+        f"<li><b>{_e(g.name)}</b>: {_e(g.trial.describe())}</li>"
+        for g in case.groups
+        if g.trial is not None
+    )
+    if not items:
+        return ""
+    return (
+        "<h4>Virtual trials</h4><p>Predicted AUC and Cmax of these groups are geometric means "
+        "over their twins (5th–95th percentiles in brackets; the figures show the pointwise "
+        "geometric mean and 5–95 % band against the observed mean ± SD); verdicts are on the "
+        "geometric means. Twins are drawn from the model's population spec with the study's "
+        "settings.</p><ul>" + items + "</ul>"
+    )
+
+
 def _group_table(case: ValidationCaseResult) -> str:
     rows = [
         [
@@ -233,10 +260,10 @@ def _group_table(case: ValidationCaseResult) -> str:
             _td(g.description),
             _td(f"{o.output} [{o.unit}]"),
             _num(o.auc_observed),
-            _num(o.auc_predicted),
+            _predicted(o.auc_predicted, (o.trial.auc_p5, o.trial.auc_p95) if o.trial else None),
             _num(o.auc_fold),
             _num(o.cmax_observed),
-            _num(o.cmax_predicted),
+            _predicted(o.cmax_predicted, (o.trial.cmax_p5, o.trial.cmax_p95) if o.trial else None),
             _num(o.cmax_fold),
             f"<td>{_badge(o.within_fold)}</td>",
         ]
@@ -378,7 +405,7 @@ def _case_section(i: int, case: ValidationCaseResult) -> str:
     if case.warnings:
         items = "".join(f"<li>{_e(w)}</li>" for w in case.warnings)
         parts.append(f'<h3>Warnings</h3><ul class="warnings">{items}</ul>')
-    parts.append("<h3>Groups</h3>" + _group_table(case))
+    parts.append("<h3>Groups</h3>" + _group_table(case) + _trials(case))
     m = case.metrics
     parts.append(
         "<h4>Case metrics</h4>"

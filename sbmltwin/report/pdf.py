@@ -213,10 +213,10 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
             g.name,
             o.output,
             _f(o.auc_observed),
-            _f(o.auc_predicted),
+            _f(o.auc_predicted) + ("*" if o.trial else ""),
             _f(o.auc_fold),
             _f(o.cmax_observed),
-            _f(o.cmax_predicted),
+            _f(o.cmax_predicted) + ("*" if o.trial else ""),
             _f(o.cmax_fold),
             _verdict(o.within_fold),
         ]
@@ -226,6 +226,25 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
     lines += _columns([*headers, "Cmax fold", "within"], rows)
     lines += ["", "Group descriptions"]
     lines += [f"  {g.name}: {g.description}" for g in case.groups]
+    trials = [(g, o) for g, o in case.comparisons() if g.trial is not None and o.trial]
+    if trials:
+        lines += ["", "Virtual trials (* = geometric mean over the twins; verdicts on it)"]
+        lines += [f"  {g.name}: {g.trial.describe()}" for g in case.groups if g.trial]
+        lines += _columns(
+            ["group", "output", "AUC GM", "AUC 5-95 %", "Cmax GM", "Cmax 5-95 %"],
+            [
+                [
+                    g.name,
+                    o.output,
+                    _f(o.auc_predicted),
+                    f"{_f(o.trial.auc_p5)}-{_f(o.trial.auc_p95)}",
+                    _f(o.cmax_predicted),
+                    f"{_f(o.trial.cmax_p5)}-{_f(o.trial.cmax_p95)}",
+                ]
+                for g, o in trials
+                if o.trial is not None
+            ],
+        )
     m = case.metrics
     lines += [
         "",

@@ -114,8 +114,25 @@ def _positive(x: Sequence[float], y: Sequence[float]) -> tuple[list[float], list
     return [a for a, _ in pairs], [b for _, b in pairs]
 
 
+def _observed_sd(
+    t: Sequence[float], v: Sequence[float], sd: Sequence[float], log: bool
+) -> tuple[list[float], list[float], list[float], list[float]] | None:
+    """Observed points with their SD bars (times, values, lower, upper), or None when no point
+    has a published SD. On a log axis the lower bar stops at a tenth of the value."""
+    if not sd or not any(math.isfinite(x) and x > 0 for x in sd):
+        return None
+    rows = [
+        (a, b, s if math.isfinite(s) else 0.0)
+        for a, b, s in zip(t, v, sd, strict=False)
+        if math.isfinite(a) and (b > 0 or not log)
+    ]
+    below = [min(s, 0.9 * b) if log else s for _, b, s in rows]
+    return [r[0] for r in rows], [r[1] for r in rows], below, [r[2] for r in rows]
+
+
 def timecourse_figure(case: ValidationCaseResult, output_name: str, log: bool) -> Figure:
-    """Observed points and predicted lines of one output, one colour per group."""
+    """Observed points (± SD where published) and predicted lines of one output, one colour
+    per group; a virtual trial's line is its geometric mean, with its 5–95 % band."""
     fig = _new_figure(6.4, 4.0)
     ax = fig.add_subplot()
     unit = time_unit = "?"
@@ -133,8 +150,38 @@ def timecourse_figure(case: ValidationCaseResult, output_name: str, log: bool) -
             pt, pv = _positive(pt, pv)
             ot, ov = _positive(ot, ov)
         any_positive = any_positive or bool(pv) or bool(ov)
-        ax.plot(pt, pv, "-", color=colour, lw=1.6, label=f"{name} predicted")
-        ax.plot(ot, ov, "o", color=colour, ms=5, mfc="white", mew=1.5, label=f"{name} observed")
+        trial = out.trial
+        if trial is not None:  # a virtual trial: pointwise GM and 5–95 % band
+            times = list(out.predicted.time)
+            lo, hi = list(trial.low), list(trial.high)
+            if log:
+                keep = [k for k, v in enumerate(lo) if v > 0 and math.isfinite(times[k])]
+                times, lo, hi = (
+                    [times[k] for k in keep],
+                    [lo[k] for k in keep],
+                    [hi[k] for k in keep],
+                )
+            ax.fill_between(times, lo, hi, color=colour, alpha=0.18, lw=0, label=f"{name} 5–95 %")
+        label = f"{name} predicted" + (f" (GM of {trial.n} twins)" if trial is not None else "")
+        ax.plot(pt, pv, "-", color=colour, lw=1.6, label=label)
+        sd = _observed_sd(out.observed.time, out.observed.value, out.observed_sd, log)
+        if sd is None:
+            ax.plot(ot, ov, "o", color=colour, ms=5, mfc="white", mew=1.5, label=f"{name} observed")
+        else:
+            st, sv, below, above = sd
+            ax.errorbar(
+                st,
+                sv,
+                yerr=[below, above],
+                fmt="o",
+                color=colour,
+                ms=5,
+                mfc="white",
+                mew=1.5,
+                capsize=2,
+                elinewidth=0.8,
+                label=f"{name} observed ± SD",
+            )
     if log and any_positive:
         ax.set_yscale("log")
     ax.set_xlabel(f"time [{mpl_text(time_unit)}]")

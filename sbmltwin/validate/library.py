@@ -35,11 +35,17 @@ def figures_line(name: str, f: ModelFigures) -> str:
         return f"{value:.0f}% of {n}" if n else "none"
 
     verdict = "meets targets" if f.meets_targets else "BELOW TARGET"
+    trials = ""
+    if f.genotype_trial_groups or f.mixture_trial_groups:
+        trials = (
+            f"; judged on virtual-trial GMs: {f.genotype_trial_groups} genotype-defined, "
+            f"{f.mixture_trial_groups} mixture"
+        )
     return (
         f"{name}: {f.cases} validation case(s); genotype AUC ratios within Guest "
         f"{pct(f.genotype_ratios_percent, f.genotype_ratios)}; genotype-defined groups within "
         f"2-fold {pct(f.genotype_groups_percent, f.genotype_groups)} (GMFE "
         f"{f.genotype_gmfe:.3g}); AUC+Cmax GMFE {f.gmfe:.3g}; mixture groups within 2-fold "
         f"{pct(f.mixture_groups_percent, f.mixture_groups)} (GMFE {f.mixture_gmfe:.3g}), "
-        f"mixture ratios {pct(f.mixture_ratios_percent, f.mixture_ratios)} → {verdict}"
+        f"mixture ratios {pct(f.mixture_ratios_percent, f.mixture_ratios)}{trials} → {verdict}"
     )

@@ -149,3 +149,23 @@ def test_a_trial_without_a_population_spec_is_a_one_line_error(tmp_path: Path) -
         run_case(load_case(tmp_path / "analytic_trial.toml"), sensitivity=False)
     text = str(err.value)
     assert "population.toml" in text and "[groups.PM] trial" in text and "\n" not in text
+
+
+def test_the_report_shows_the_band_and_the_observed_sd(result: ValidationCaseResult) -> None:
+    from matplotlib.collections import PolyCollection
+
+    from sbmltwin.report.html import _group_table, _trials
+    from sbmltwin.report.plots import timecourse_figure
+
+    for log in (False, True):
+        ax = timecourse_figure(result, "plasma", log).axes[0]
+        bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+        assert len(bands) == 2  # one 5–95 % band per trial group
+        labels = ax.get_legend_handles_labels()[1]
+        assert "PM predicted (GM of 200 twins)" in labels and "PM observed ± SD" in labels
+        assert "NM observed" in labels  # no SD published for NM: plain points
+    pm = result.groups[0].outputs[0]
+    assert pm.trial is not None
+    table = _group_table(result)
+    assert f"{pm.auc_predicted:.4g} ({pm.trial.auc_p5:.4g}–{pm.trial.auc_p95:.4g})" in table
+    assert "200 of 200 twins, seed 7" in _trials(result)
