@@ -72,6 +72,14 @@ def compare(archive: Path, cases: set[str] | None) -> list[dict[str, Any]]:
         for g in c["groups"]
         for o in g["outputs"]
     }
+    # each group's time data generator: dg_time, or dg_time_armK for a group in arm K
+    time_dg = {
+        (c["id"], g["name"]): "dg_time"
+        if g.get("arm") is None
+        else f"dg_time_arm{[a['name'] for a in c['arms']].index(g['arm'])}"
+        for c in report["results"]["cases"]
+        for g in c["groups"]
+    }
     with tempfile.TemporaryDirectory() as tmp:
         sub = Path(tmp) / "subset.omex"
         _subset(archive, cases, sub)
@@ -90,10 +98,11 @@ def compare(archive: Path, cases: set[str] | None) -> list[dict[str, Any]]:
         generators = {
             k: np.asarray(v, dtype=float).ravel() for k, v in result["dataGenerators"].items()
         }
-        t_te = generators.pop("dg_time")
+        times = {k: generators.pop(k) for k in list(generators) if k.startswith("dg_time")}
         for (cid, group, output), out in predicted.items():
             if cid != case_id:
                 continue
+            t_te = times[time_dg[cid, group]]
             y_te = generators[names[cid][f"{group} {output} [{out['unit']}]"]]
             t_sb = np.asarray(out["predicted"]["time"], dtype=float)
             y_sb = np.asarray(out["predicted"]["value"], dtype=float)

@@ -25,6 +25,7 @@ from sbmltwin.report.plots import (
     timecourse_figure,
 )
 from sbmltwin.validate.results import (
+    ArmInfo,
     FoldSummary,
     OverallMetrics,
     ValidationCaseResult,
@@ -381,6 +382,11 @@ def _sensitivity_table(case: ValidationCaseResult) -> str:
     )
 
 
+def _arm_text(arm: ArmInfo) -> str:
+    text = f"{'; '.join(arm.doses)} (to {arm.end})"
+    return f"{arm.description}: {text}" if arm.description else text
+
+
 def _case_section(i: int, case: ValidationCaseResult) -> str:
     parts = [
         f'<section class="case" id="case-{i + 1}">',
@@ -392,6 +398,10 @@ def _case_section(i: int, case: ValidationCaseResult) -> str:
         f"<tr><th>model SHA-256</th><td><code>{_e(case.model_sha256)}</code></td></tr>",
         f"<tr><th>role</th>{_td(case.role)}</tr>",
         f"<tr><th>doses</th>{_td('; '.join(case.doses) or '—')}</tr>",
+        *(
+            f"<tr><th>arm {_e(a.name)}</th>{_td(_arm_text(a))}</tr>"
+            for a in case.arms  # a case with arms: its groups are GROUP@ARM
+        ),
         f"<tr><th>fold limit</th>{_num(case.fold)}</tr>",
         "</tbody></table>",
     ]

@@ -11,6 +11,9 @@ events (:func:`sbmltwin.engine.add_dose_events`; infusions through the inputs
   that drop initial assignments when they apply changes, as tellurium 2.2 does);
 * a uniform time course on sbmltwin's own grid, in the model's time unit, run by CVODE
   (KISAO:0000019) at sbmltwin's tolerances;
+* for a case with arms, one simulation, one dosed SBML file (``models/CASE/ARM.xml``), one
+  time data generator (``dg_time_ARM``) and one report per arm, and each group's tasks per
+  arm (the groups ``GROUP@ARM``);
 * per group and output a data generator in the output's unit as the report states it (a
   mixture group: the frequency-weighted mean of its twins' curves), collected in one report.
 
@@ -41,7 +44,7 @@ from sbmltwin.report.manifest import (
     load_report_json,
     parse_manifest,
 )
-from sbmltwin.validate.cases import INTEGRATOR, ValidationCase
+from sbmltwin.validate.cases import INTEGRATOR, Arm, ValidationCase
 from sbmltwin.validate.results import GroupResult, ValidationCaseResult
 from sbmltwin.validate.run import case_grid, case_regimen
 
@@ -85,15 +88,15 @@ def _e(parent: ET.Element, tag: str, attrs: Mapping[str, str] | None = None) -> 
     return ET.SubElement(parent, f"{{{SEDML_NS}}}{tag}", dict(attrs or {}))
 
 
-def case_sbml(case: ValidationCase) -> tuple[Model, Model]:
-    """(the case's model as sbmltwin loads it, the same model with the case's regimen written
-    in as SBML events and any infusion inputs added)."""
+def case_sbml(case: ValidationCase, arm: Arm | None = None) -> tuple[Model, Model]:
+    """(the case's model as sbmltwin loads it, the same model with the case's regimen — or
+    ``arm``'s — written in as SBML events and any infusion inputs added)."""
     model = load_model(case.model_path or "")
     run = prepare_setup(
         model,
-        case_regimen(case),
+        case_regimen(case, arm),
         bindings=load_bindings(case.bindings_path or ""),
-        where=f"{case.path} [regimen]",
+        where=f"{case.path} [arms.{arm.name}]" if arm else f"{case.path} [regimen]",
     )
     return model, add_dose_events(run.model, run.events)
 
@@ -202,10 +205,13 @@ def _group_models(
     model_file: str,
     models: ET.Element,
     tasks: ET.Element,
+    sim: str = "sim",
+    arm_suffix: str = "",
 ) -> list[str]:
     task_ids = []
     for j, member in enumerate(group.members):
         suffix = _sid(group.name) if len(group.members) == 1 else f"{_sid(group.name)}_{j}"
+        suffix += arm_suffix
         el = _e(
             models,
             "model",
@@ -233,7 +239,7 @@ def _group_models(
             {
                 "id": f"task_{suffix}",
                 "modelReference": f"model_{suffix}",
-                "simulationReference": "sim",
+                "simulationReference": sim,
             },
         )
         task_ids.append(f"task_{suffix}")
@@ -241,29 +247,76 @@ def _group_models(
 
 
 def sedml_for_case(
-    case: ValidationCase, result: ValidationCaseResult, model: Model, model_file: str
+    case: ValidationCase,
+    result: ValidationCaseResult,
+    model: Model,
+    model_file: str,
+    arms: Mapping[str, tuple[Model, str]] | None = None,
 ) -> bytes:
     """The SED-ML (L1V3) of one case: ``model`` is the dosed SBML at ``model_file`` (relative
-    to the SED-ML file)."""
+    to the SED-ML file). A case with arms gives ``arms``: each arm's dosed SBML and its file;
+    each arm gets its own simulation, tasks, time data generator and report."""
     ET.register_namespace("", SEDML_NS)
     ET.register_namespace("math", MATHML_NS)
-    sbml_doc = model.document()  # keep the document alive while its model is used
-    doc = sbml_doc.getModel()
-    end, points = case_grid(case, model)
+    parts: list[tuple[Arm | None, Model, str]] = (
+        [(a, *arms[a.name]) for a in case.arms]
+        if case.arms and arms
+        else [(None, model, model_file)]
+    )
     tunit = model.time_unit.text
     root = ET.Element(f"{{{SEDML_NS}}}sedML", {"level": "1", "version": "3"})
     root.set("xmlns:sbml", libsbml.SBMLNamespaces(model.level, model.version).getURI())
     notes = _e(root, "notes")
+    doses = (
+        "; ".join(f"arm {a.name}: {', '.join(a.doses)}" for a in case.arms)
+        if case.arms
+        else "; ".join(case.doses)
+    )
     ET.SubElement(notes, "{http://www.w3.org/1999/xhtml}p").text = (
-        f"sbmltwin validation case {case.id} ({case.source}); doses: {'; '.join(case.doses)} "
+        f"sbmltwin validation case {case.id} ({case.source}); doses: {doses} "
         f"(written into the SBML as events); times in {tunit}."
     )
+    sims = _e(root, "listOfSimulations")
+    models = _e(root, "listOfModels")
+    tasks = _e(root, "listOfTasks")
+    gens = _e(root, "listOfDataGenerators")
+    outputs = _e(root, "listOfOutputs")
+    for k, (arm, part_model, part_file) in enumerate(parts):
+        # arm k's ids carry "_armK" (an arm's name need not be an SId)
+        tag = f"_arm{k}" if arm else ""
+        _sedml_part(
+            case, result, arm, part_model, part_file, tag, sims, models, tasks, gens, outputs
+        )
+    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return data
+
+
+def _sedml_part(
+    case: ValidationCase,
+    result: ValidationCaseResult,
+    arm: Arm | None,
+    model: Model,
+    model_file: str,
+    tag: str,
+    sims: ET.Element,
+    models: ET.Element,
+    tasks: ET.Element,
+    gens: ET.Element,
+    outputs: ET.Element,
+) -> None:
+    """The simulation, models, tasks, data generators and report of the case's regimen (or of
+    one arm: ids end in ``tag``)."""
+    sbml_doc = model.document()  # keep the document alive while its model is used
+    doc = sbml_doc.getModel()
+    end, points = case_grid(case, model, arm)
+    tunit = model.time_unit.text
+    sim_id = f"sim{tag}"
     sim = _e(
-        _e(root, "listOfSimulations"),
+        sims,
         "uniformTimeCourse",
         {
-            "id": "sim",
-            "name": f"0 to {end!r} {tunit}, {points} points",
+            "id": sim_id,
+            "name": f"{f'arm {arm.name}: ' if arm else ''}0 to {end!r} {tunit}, {points} points",
             "initialTime": "0",
             "outputStartTime": "0",
             "outputEndTime": repr(end),
@@ -283,16 +336,18 @@ def sedml_for_case(
         "algorithmParameter",
         {"kisaoID": KISAO_ATOL, "value": repr(INTEGRATOR.absolute_tolerance)},
     )
-    models = _e(root, "listOfModels")
-    tasks = _e(root, "listOfTasks")
-    gens = _e(root, "listOfDataGenerators")
-    report = _e(_e(root, "listOfOutputs"), "report", {"id": "report", "name": case.id})
+    report = _e(
+        outputs,
+        "report",
+        {"id": f"report{tag}", "name": f"{case.id}@{arm.name}" if arm else case.id},
+    )
     datasets = _e(report, "listOfDataSets")
+    groups = [g for g in result.groups if g.arm == (arm.name if arm else None)]
     group_tasks = {
-        g.name: _group_models(g, model, doc, model_file, models, tasks) for g in result.groups
+        g.name: _group_models(g, model, doc, model_file, models, tasks, sim_id, tag) for g in groups
     }
     first_task = next(iter(group_tasks.values()))[0]
-    time_dg = _e(gens, "dataGenerator", {"id": "dg_time", "name": f"time [{tunit}]"})
+    time_dg = _e(gens, "dataGenerator", {"id": f"dg_time{tag}", "name": f"time [{tunit}]"})
     _e(
         _e(time_dg, "listOfVariables"),
         "variable",
@@ -302,12 +357,12 @@ def sedml_for_case(
     _e(
         datasets,
         "dataSet",
-        {"id": "ds_time", "label": f"time [{tunit}]", "dataReference": "dg_time"},
+        {"id": f"ds_time{tag}", "label": f"time [{tunit}]", "dataReference": f"dg_time{tag}"},
     )
-    for group in result.groups:
+    for group in groups:
         task_ids = group_tasks[group.name]
         for out in group.outputs:
-            dg_id = f"dg_{_sid(group.name)}_{_sid(out.output)}"
+            dg_id = f"dg_{_sid(group.name)}_{_sid(out.output)}{tag}"
             label = f"{group.name} {out.output} [{out.unit}]"
             dg = _e(gens, "dataGenerator", {"id": dg_id, "name": label})
             variables = _e(dg, "listOfVariables")
@@ -327,8 +382,6 @@ def sedml_for_case(
                 for member, ids in zip(group.members, terms, strict=True):
                     _math_product(total, member.weight * k, ids)
             _e(datasets, "dataSet", {"id": f"ds_{dg_id}", "label": label, "dataReference": dg_id})
-    data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return data
 
 
 def _archive_entries(
@@ -375,12 +428,23 @@ def export_omex(manifest_path: str | Path, out: str | Path) -> Path:
         if result is None:
             continue
         case = inputs.load(base)
-        _, dosed = case_sbml(case)
-        model_name = f"models/{_sid(case.id)}.xml"
-        files[model_name] = dosed.sbml.encode("utf-8")
-        entries.append((f"./{model_name}", FORMATS["sbml"], False))
+        arm_models: dict[str, tuple[Model, str]] = {}
+        for arm in case.arms:  # one dosed model per arm
+            _, arm_dosed = case_sbml(case, arm)
+            name = f"models/{_sid(case.id)}/{_sid(arm.name)}.xml"
+            files[name] = arm_dosed.sbml.encode("utf-8")
+            entries.append((f"./{name}", FORMATS["sbml"], False))
+            arm_models[arm.name] = (arm_dosed, f"../{name}")
+        if case.arms:
+            dosed, model_name = next(iter(arm_models.values()))
+        else:
+            _, dosed = case_sbml(case)
+            model_name = f"models/{_sid(case.id)}.xml"
+            files[model_name] = dosed.sbml.encode("utf-8")
+            entries.append((f"./{model_name}", FORMATS["sbml"], False))
+            model_name = f"../{model_name}"
         sedml_name = f"simulations/{_sid(case.id)}.sedml"
-        files[sedml_name] = sedml_for_case(case, result, dosed, f"../{model_name}")
+        files[sedml_name] = sedml_for_case(case, result, dosed, model_name, arm_models)
         entries.append((f"./{sedml_name}", FORMATS["sedml"], first))
         first = False
     ET.register_namespace("", OMEX_NS)

@@ -204,6 +204,11 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
         f"model:     {case.model}  (SHA-256 {case.model_sha256})",
         f"role:      {case.role}",
         f"doses:     {'; '.join(case.doses) or '—'}",
+        *(
+            f"arm {a.name}: {'; '.join(a.doses)} (to {a.end})"
+            + (f" — {a.description}" if a.description else "")
+            for a in case.arms  # a case with arms: its groups are GROUP@ARM
+        ),
         f"fold:      {_f(case.fold)}        verdict: {_verdict(case.passed)}",
     ]
     lines += [f"warning:   {w}" for w in case.warnings]

@@ -29,6 +29,7 @@ _TOP = {
     "bindings": str,
     "role": str,
     "regimen": dict,
+    "arms": dict,
     "groups": dict,
     "observed": dict,
     "outputs": dict,
@@ -57,21 +58,29 @@ def _table(value: Any, where: str, key: str, allowed: Mapping[str, type]) -> Non
         _type(v, allowed[k], where, f"{key}.{k}")
 
 
+def _regimen(table: Mapping[str, Any], where: str, key: str, allowed: set[str]) -> None:
+    """A ``[regimen]`` or ``[arms.NAME]`` table: doses (a string or a list of strings), end."""
+    check_keys(table, allowed, error=ValidationDataError, where=f"{where} [{key}]")
+    doses = table.get("doses", [])
+    if not isinstance(doses, str):
+        _type(doses, list, where, f"{key}.doses")
+        for dose in doses:
+            _type(dose, str, where, f"{key}.doses[]")
+    for k in ("end", "description"):
+        if k in table:
+            _type(table[k], str, where, f"{key}.{k}")
+
+
 def check_case(data: Mapping[str, Any], *, where: str) -> None:
     """Raise :class:`ValidationDataError` for any key or value of the wrong kind."""
     for key, value in data.items():
         if key in _TOP:
             _type(value, _TOP[key], where, key)
     if "regimen" in data:
-        regimen = data["regimen"]
-        check_keys(regimen, {"doses", "end"}, error=ValidationDataError, where=f"{where} [regimen]")
-        doses = regimen.get("doses", [])
-        if not isinstance(doses, str):
-            _type(doses, list, where, "regimen.doses")
-            for dose in doses:
-                _type(dose, str, where, "regimen.doses[]")
-        if "end" in regimen:
-            _type(regimen["end"], str, where, "regimen.end")
+        _regimen(data["regimen"], where, "regimen", {"doses", "end"})
+    for name, arm in data.get("arms", {}).items():  # which keys are required: load_case says
+        _type(arm, dict, where, f"arms.{name}")
+        _regimen(arm, where, f"arms.{name}", {"doses", "end", "description"})
     for name, group in data.get("groups", {}).items():
         _type(group, dict, where, f"groups.{name}")
         for key, kind in (

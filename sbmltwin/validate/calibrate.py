@@ -4,6 +4,7 @@ A calibration spec (TOML) names the training cases and the free parameters::
 
     schema_version = 1
     cases = ["../../validation/atomoxetine/Kim2018.toml"]   # relative to the spec
+    # a case with arms: all its arms, or { file = "…", arms = ["IV40", "IV80"] } for some
     output = "calibration.json"                              # relative to the spec
     max_evaluations = 400
     max_seconds = 240
@@ -47,20 +48,16 @@ from typing import Any
 
 import numpy as np
 
-from sbmltwin.engine import RunSetup, parse_regimen, prepare_setup
+from sbmltwin.engine import RunSetup, prepare_setup
 from sbmltwin.errors import CalibrationError, SimulationError, check_keys
 from sbmltwin.model import load_model, require_simulatable
 from sbmltwin.personalize import Bindings, TwinProfile, load_bindings, parse_profile
 from sbmltwin.provenance import sha256_bytes, software_versions
-from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
-from sbmltwin.validate.cases import (
-    GRID_STEP_H,
-    INTEGRATOR,
-    ValidationCase,
-    load_case,
-)
+from sbmltwin.units import ModelUnit
+from sbmltwin.validate.cases import INTEGRATOR, Arm, ValidationCase, load_case
 from sbmltwin.validate.cases import read_observed as observed_frame
 from sbmltwin.validate.run import _factor as unit_factor
+from sbmltwin.validate.run import case_grid, case_regimen
 
 __all__ = [
     "CalibrationResult",
@@ -111,6 +108,11 @@ class CalibrationSpec:
     output: Path
     max_evaluations: int = 400
     max_seconds: float = 600.0
+    #: per case (same order as ``cases``): the arms that train (None: all, or its one regimen)
+    arms: tuple[tuple[str, ...] | None, ...] = ()
+
+    def case_arms(self, i: int) -> tuple[str, ...] | None:
+        return self.arms[i] if i < len(self.arms) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,11 +247,37 @@ def parse_calibration_spec(data: Mapping[str, Any], path: Path) -> CalibrationSp
             where=where,
             hint="start the file with schema_version = 1",
         )
-    cases = data.get("cases")
-    if not isinstance(cases, list) or not cases or not all(isinstance(c, str) for c in cases):
+    entries = data.get("cases")
+    if not isinstance(entries, list) or not entries:
         raise CalibrationError(
             "'cases' must be a non-empty list of case files", where=where, hint='cases = ["A.toml"]'
         )
+    cases: list[str] = []
+    case_arms: list[tuple[str, ...] | None] = []
+    for i, entry in enumerate(entries):
+        cwhere = f"{where} cases[{i}]"
+        if isinstance(entry, str):
+            cases.append(entry)
+            case_arms.append(None)
+            continue
+        if not isinstance(entry, Mapping):
+            raise CalibrationError(
+                "a case is a file name or { file, arms }",
+                where=cwhere,
+                hint='cases = ["A.toml", { file = "B.toml", arms = ["IV"] }]',
+            )
+        check_keys(entry, {"file", "arms"}, error=CalibrationError, where=cwhere)
+        file, arms = entry.get("file"), entry.get("arms")
+        if not isinstance(file, str) or not (
+            isinstance(arms, list) and arms and all(isinstance(a, str) for a in arms)
+        ):
+            raise CalibrationError(
+                "needs file (a case file) and arms (a non-empty list of its arm names)",
+                where=cwhere,
+                hint='{ file = "B.toml", arms = ["IV40", "IV80"] }',
+            )
+        cases.append(file)
+        case_arms.append(tuple(arms))
     params = data.get("parameters")
     if not isinstance(params, Mapping) or not params:
         raise CalibrationError(
@@ -304,6 +332,7 @@ def parse_calibration_spec(data: Mapping[str, Any], path: Path) -> CalibrationSp
         output=p.parent / output,
         max_evaluations=max(1, max_eval),
         max_seconds=max_seconds,
+        arms=tuple(case_arms),
     )
 
 
@@ -329,21 +358,38 @@ class _Group:
 
 def _training_cases(spec: CalibrationSpec) -> list[ValidationCase]:
     cases = [load_case(c) for c in spec.cases]
-    for case in cases:
+    for i, case in enumerate(cases):
         if case.role != "training":
             raise CalibrationError(
                 f"case '{case.id}' has role = {case.role!r}: calibration uses training cases only",
                 where=str(case.path),
                 hint='fit only on cases marked role = "training"; validation cases judge the fit',
             )
+        chosen = spec.case_arms(i)
+        names = [a.name for a in case.arms]
+        unknown = [a for a in chosen or () if a not in names]
+        if unknown:
+            raise CalibrationError(
+                f"case '{case.id}' has no arm {unknown[0]!r}"
+                + ("" if names else " (it has one [regimen])"),
+                where=f"{spec.path} cases[{i}]",
+                hint=f"its arms: {', '.join(names)}" if names else "name the file alone",
+            )
     return cases
+
+
+def _case_arms(case: ValidationCase, chosen: tuple[str, ...] | None) -> list[Arm | None]:
+    """The arms of ``case`` that train (all without a choice), or [None]: its one regimen."""
+    if not case.arms:
+        return [None]
+    return [a for a in case.arms if chosen is None or a.name in chosen]
 
 
 def _groups(cases: Sequence[ValidationCase], spec: CalibrationSpec) -> list[_Group]:
     out = []
     sbml_names = {p.name for p in spec.free if not p.name.startswith(_GENE_PARAM)}
     sbml_names |= {t.name for t in spec.tied}
-    for case in cases:
+    for i, case in enumerate(cases):
         model = load_model(case.model_path or "")
         require_simulatable(model)
         constants = {
@@ -364,59 +410,57 @@ def _groups(cases: Sequence[ValidationCase], spec: CalibrationSpec) -> list[_Gro
                 _gene_binding(bindings, p.name, spec)
         observed = observed_frame(case)
         tunit = model.time_unit
-        end = to_model_units(parse_quantity(case.end), tunit, where=f"{case.path} [regimen] end")
-        hours = to_model_units(parse_quantity("1 h"), tunit)
-        points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
-        where = f"{case.path} [regimen]"
-        setup = prepare_setup(
-            model, parse_regimen(case.doses, where=where), bindings=bindings, where=where
-        )
-        first_dose = min((e.time for e in setup.events), default=0.0)
-        for gname in case.groups:
-            members = [
-                (
-                    parse_profile(
-                        {"id": f"{case.id}:{gname}", **profile},
-                        source=f"{case.path} [groups.{gname}]",
-                    ),
-                    weight,
-                )
-                for profile, weight, _label in case.group_profiles(gname)
-            ]
-            series = []
-            for oname, ref in case.outputs.items():
-                obs = observed[
-                    (observed["group"].astype(str) == gname) & (observed["output"] == oname)
+        for arm in _case_arms(case, spec.case_arms(i)):
+            end, points = case_grid(case, model, arm)
+            where = f"{case.path} [arms.{arm.name}]" if arm else f"{case.path} [regimen]"
+            setup = prepare_setup(model, case_regimen(case, arm), bindings=bindings, where=where)
+            first_dose = min((e.time for e in setup.events), default=0.0)
+            for gname in case.groups:
+                rname = f"{gname}@{arm.name}" if arm else gname  # its name in the observations
+                members = [
+                    (
+                        parse_profile(
+                            {"id": f"{case.id}:{rname}", **profile},
+                            source=f"{case.path} [groups.{gname}]",
+                        ),
+                        weight,
+                    )
+                    for profile, weight, _label in case.group_profiles(gname)
                 ]
-                obs = obs[obs["value"] > 0]
-                if obs.empty:
-                    continue
-                sid = ref.id.strip("[]")
-                target = ModelUnit(
-                    "model",
-                    model.concentration_units[sid].expr
-                    if ref.id.startswith("[")
-                    else model.units[ref.id].expr,
-                )
-                owhere = f"{case.observed} ({gname}, {oname})"
-                t = np.array(
-                    [
-                        v * unit_factor(u, tunit, None, owhere)
-                        for v, u in zip(obs["time"], obs["time_unit"], strict=True)
+                series = []
+                for oname, ref in case.outputs.items():
+                    obs = observed[
+                        (observed["group"].astype(str) == rname) & (observed["output"] == oname)
                     ]
-                )
-                c = np.array(
-                    [
-                        v * unit_factor(u, target, ref.molecular_weight, owhere)
-                        for v, u in zip(obs["value"], obs["value_unit"], strict=True)
-                    ]
-                )
-                keep = t > first_dose  # a level at the dose time cannot be fitted (see above)
-                if keep.any():
-                    series.append(_Series(case.id, gname, oname, ref.id, t[keep], c[keep]))
-            if series:
-                base = [dict(setup.run(profile).params) for profile, _ in members]
-                out.append(_Group(setup, members, base, end, points, series))
+                    obs = obs[obs["value"] > 0]
+                    if obs.empty:
+                        continue
+                    sid = ref.id.strip("[]")
+                    target = ModelUnit(
+                        "model",
+                        model.concentration_units[sid].expr
+                        if ref.id.startswith("[")
+                        else model.units[ref.id].expr,
+                    )
+                    owhere = f"{case.observed} ({rname}, {oname})"
+                    t = np.array(
+                        [
+                            v * unit_factor(u, tunit, None, owhere)
+                            for v, u in zip(obs["time"], obs["time_unit"], strict=True)
+                        ]
+                    )
+                    c = np.array(
+                        [
+                            v * unit_factor(u, target, ref.molecular_weight, owhere)
+                            for v, u in zip(obs["value"], obs["value_unit"], strict=True)
+                        ]
+                    )
+                    keep = t > first_dose  # a level at the dose time cannot be fitted (see above)
+                    if keep.any():
+                        series.append(_Series(case.id, rname, oname, ref.id, t[keep], c[keep]))
+                if series:
+                    base = [dict(setup.run(profile).params) for profile, _ in members]
+                    out.append(_Group(setup, members, base, end, points, series))
     return out
 
 

@@ -5,6 +5,11 @@ case personalizes one twin per group (``[groups.NAME] profile = {...}``) with th
 (or, for a ``mixture`` group, one twin per genotype class, see :mod:`sbmltwin.validate.mixture`),
 simulates the study's regimen, and compares predicted with observed AUC(0–tlast), Cmax and
 every observed concentration; its ``[acceptance]`` decides pass or fail.
+
+A case with several arms (``[arms.NAME]`` tables instead of ``[regimen]``: IV and oral, single
+and multiple dose) simulates every group in every arm; the results' groups are named
+``GROUP@ARM`` (:meth:`ValidationCase.run_groups`), as are the observations, summary rows and
+ratios that refer to them.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sbmltwin.validate.trial import Trial, parse_trial
 
 __all__ = [
     "INTEGRATOR",
+    "Arm",
     "ValidationCase",
     "ValidationDataError",
     "find_cases",
@@ -133,6 +139,21 @@ def _parse_ratio(r: Any, where: str) -> RatioCheck:
     )
 
 
+#: an arm's name, and a group's name in a case with arms (``@`` joins them: ``GROUP@ARM``)
+_ARM_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    """One arm of a study (``[arms.NAME]``): its own regimen and end time; every group of the
+    case is simulated in it."""
+
+    name: str
+    doses: tuple[str, ...]
+    end: str
+    description: str = ""
+
+
 @dataclass(frozen=True)
 class ValidationCase:
     """A parsed case file."""
@@ -158,12 +179,26 @@ class ValidationCase:
     summary: Path | None = None  # published summary statistics (sbmltwin.validate.summary)
     arm: str | None = None  # the summary rows of this case are the groups "NAME@ARM"
     trials: Mapping[str, Trial] = field(default_factory=dict)  # groups run as virtual trials
+    #: the study's arms (``[arms.NAME]``); empty for a case with one ``[regimen]`` (then
+    #: ``doses``/``end`` hold it; with arms they are empty)
+    arms: tuple[Arm, ...] = ()
 
     @property
     def population_spec(self) -> Path:
         """The model's population spec (``population.toml`` beside the model): what a
         group's ``trial`` draws its twins and IIV from."""
         return (self.model_path or Path("model.xml")).parent / "population.toml"
+
+    def run_groups(self) -> list[tuple[str, str, Arm | None]]:
+        """(result name, group, arm) of every simulated group: each group once (its own name)
+        for a one-regimen case; each group in each arm (``GROUP@ARM``, arm by arm) with arms."""
+        if not self.arms:
+            return [(g, g, None) for g in self.groups]
+        return [(f"{g}@{a.name}", g, a) for a in self.arms for g in self.groups]
+
+    def result_names(self) -> list[str]:
+        """The names observations, summary rows and ratios use for the simulated groups."""
+        return [name for name, _, _ in self.run_groups()]
 
     def group_profiles(self, name: str) -> list[tuple[dict[str, Any], float, str]]:
         """The (profile, weight, label) twins whose weighted mean curve predicts group ``name``:
@@ -236,6 +271,7 @@ def load_case(path: str | Path) -> ValidationCase:
         "bindings",
         "role",
         "regimen",
+        "arms",
         "groups",
         "observed",
         "outputs",
@@ -243,18 +279,33 @@ def load_case(path: str | Path) -> ValidationCase:
     }
     check_keys(data, allowed, error=ValidationDataError, where=where)
     check_case(data, where=where)
+    if "regimen" in data and "arms" in data:
+        raise ValidationDataError(
+            "both [regimen] and [arms]",
+            where=where,
+            hint="give one [regimen], or one [arms.NAME] table per arm (each with doses and end)",
+        )
     for key in ("source", "model", "regimen", "groups", "observed", "outputs"):
-        if key not in data:
+        if key not in data and not (key == "regimen" and "arms" in data):
             raise ValidationDataError(
-                f"missing '{key}'",
+                f"missing '{key}'" + (" (or [arms.NAME])" if key == "regimen" else ""),
                 where=where,
                 hint="every case names its source (PMID/DOI), model, regimen, groups, observed data and outputs",
             )
-    regimen = data["regimen"]
+    regimen = data.get("regimen", {})
     doses = regimen.get("doses", [])
     if isinstance(doses, str):
         doses = [doses]
+    arms = _parse_arms(data, where)
     groups = {str(k): dict(v.get("profile", {})) for k, v in data["groups"].items()}
+    if arms:
+        for gname in groups:
+            if not _ARM_NAME.match(gname):
+                raise ValidationDataError(
+                    f"group name '{gname}' in a case with arms",
+                    where=f"{where} [groups.{gname}]",
+                    hint="name groups with letters, digits and _ . + - (results are GROUP@ARM)",
+                )
     mixtures = {}
     trials = {}
     for gname, gdata in data["groups"].items():
@@ -302,10 +353,15 @@ def load_case(path: str | Path) -> ValidationCase:
         _parse_ratio(r, f"{where} [acceptance] ratios[{i}]")
         for i, r in enumerate(acceptance.get("ratios", []))
     )
+    names = [f"{g}@{a.name}" for a in arms for g in groups] if arms else list(groups)
     for r in ratios:
         for g in (r.numerator, r.denominator):
-            if g not in groups:
-                raise ValidationDataError(f"ratio names unknown group '{g}'", where=where)
+            if g not in names:
+                raise ValidationDataError(
+                    f"ratio names unknown group '{g}'",
+                    where=where,
+                    hint=f"a case with arms names GROUP@ARM: {', '.join(names)}" if arms else None,
+                )
     base = p.parent
     observed = data["observed"]
     owhere = f"{where} [observed]"
@@ -326,6 +382,12 @@ def load_case(path: str | Path) -> ValidationCase:
         )
     if "arm" in observed and "summary" not in observed:
         raise ValidationDataError("'arm' without 'summary'", where=owhere)
+    if "arm" in observed and arms:
+        raise ValidationDataError(
+            "'arm' in a case with [arms]",
+            where=owhere,
+            hint="a case with arms matches the summary rows GROUP@ARM to its arms; drop 'arm'",
+        )
     model_path = (
         base / data["model_path"]
         if "model_path" in data
@@ -342,7 +404,7 @@ def load_case(path: str | Path) -> ValidationCase:
         model=str(data["model"]),
         role=str(data.get("role", "validation")),
         doses=tuple(str(d) for d in doses),
-        end=str(regimen.get("end", "24 h")),
+        end="" if arms else str(regimen.get("end", "24 h")),
         groups=groups,
         descriptions={str(k): str(v.get("description", k)) for k, v in data["groups"].items()},
         observed=base / str(observed["file"]) if "file" in observed else None,
@@ -355,7 +417,48 @@ def load_case(path: str | Path) -> ValidationCase:
         summary=base / str(observed["summary"]) if "summary" in observed else None,
         arm=str(observed["arm"]) if "arm" in observed else None,
         trials=trials,
+        arms=arms,
     )
+
+
+def _parse_arms(data: Mapping[str, Any], where: str) -> tuple[Arm, ...]:
+    """The ``[arms.NAME]`` tables (shapes checked by :func:`check_case`): names, doses, end."""
+    if "arms" not in data:
+        return ()
+    tables = data["arms"]
+    if not tables:
+        raise ValidationDataError(
+            "[arms] has no arm", where=where, hint="give [arms.NAME] tables with doses and end"
+        )
+    out = []
+    for name, arm in tables.items():
+        awhere = f"{where} [arms.{name}]"
+        if not _ARM_NAME.match(str(name)):
+            raise ValidationDataError(
+                f"arm name '{name}'", where=awhere, hint="use letters, digits and _ . + -"
+            )
+        for key in ("doses", "end"):
+            if key not in arm:
+                raise ValidationDataError(
+                    f"missing '{key}'",
+                    where=awhere,
+                    hint='an arm has doses = ["…"] and end = "…" (and optionally description)',
+                )
+        doses = arm["doses"]
+        doses = [doses] if isinstance(doses, str) else doses
+        if not doses:
+            raise ValidationDataError(
+                "no doses", where=awhere, hint='write e.g. doses = ["40 mg iv"]'
+            )
+        out.append(
+            Arm(
+                str(name),
+                tuple(str(d) for d in doses),
+                str(arm["end"]),
+                str(arm.get("description", "")),
+            )
+        )
+    return tuple(out)
 
 
 def read_observed(case: ValidationCase) -> pd.DataFrame:
@@ -376,13 +479,16 @@ def read_observed(case: ValidationCase) -> pd.DataFrame:
             f"missing column(s) {', '.join(sorted(missing))}", where=str(case.observed)
         )
     frame = check_observations(frame, where=str(case.observed))
-    for col, known in (("group", case.groups), ("output", case.outputs)):
+    for col, known in (("group", case.result_names()), ("output", list(case.outputs))):
         bad = sorted(set(frame[col].astype(str)) - set(known))
         if bad:
+            with_arms = (
+                " (a case with arms names groups GROUP@ARM)" if col == "group" and case.arms else ""
+            )
             raise ValidationDataError(
                 f"unknown {col} value(s) {bad}",
                 where=str(case.observed),
-                hint=f"the case defines {', '.join(known)}",
+                hint=f"the case defines {', '.join(known)}{with_arms}",
             )
     if frame["value"].isna().any() or (frame["time"] < 0).any():
         raise ValidationDataError("empty values or negative times", where=str(case.observed))

@@ -28,6 +28,7 @@ from sbmltwin.validate.metrics import afe, gmfe, within_fold
 
 __all__ = [
     "TARGETS",
+    "ArmInfo",
     "CaseMetrics",
     "FoldSummary",
     "GroupResult",
@@ -319,7 +320,8 @@ class TrialInfo(JsonRecord):
 @dataclass(frozen=True, slots=True)
 class GroupResult(JsonRecord):
     """A study group: its twins (one, one per mixture class, or a virtual trial's), reason
-    chain and outputs."""
+    chain and outputs. In a case with arms, a group in one arm: ``name`` is ``GROUP@ARM`` and
+    ``arm`` the arm."""
 
     name: str
     description: str
@@ -329,6 +331,12 @@ class GroupResult(JsonRecord):
     mixture: MixtureInfo | None = None
     summary: tuple[SummaryComparison, ...] = ()
     trial: TrialInfo | None = None
+    arm: str | None = None
+
+    @property
+    def group(self) -> str:
+        """The case's group (``name`` without ``@ARM``)."""
+        return self.name.removesuffix(f"@{self.arm}") if self.arm else self.name
 
     def output(self, name: str) -> OutputComparison | None:
         return next((o for o in self.outputs if o.output == name), None)
@@ -423,6 +431,16 @@ class SensitivityTable(JsonRecord):
 
 
 @dataclass(frozen=True, slots=True)
+class ArmInfo(JsonRecord):
+    """One arm of a case with arms: its doses and end time as the case writes them."""
+
+    name: str
+    doses: tuple[str, ...]
+    end: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationCaseResult(JsonRecord):
     """One case: its groups, ratios, pooled metrics, verdict and local sensitivities."""
 
@@ -440,6 +458,7 @@ class ValidationCaseResult(JsonRecord):
     model_sha256: str
     sensitivity: SensitivityTable | None = None
     warnings: tuple[str, ...] = ()  # e.g. doses or gene bindings that cannot move the outputs
+    arms: tuple[ArmInfo, ...] = ()  # a case with arms (then ``doses`` is empty)
 
     def group(self, name: str) -> GroupResult | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -511,7 +530,9 @@ class ModelFigures(JsonRecord):
     library). A group is genotype-defined when one twin predicts it (no ``mixture``); counts are
     per (group, output) judged (on its time course, else on its published AUC/Cmax). Genotype
     AUC ratios are those whose two groups are genotype-defined (their common or stated window);
-    ratios involving a mixture group are counted apart. ``gmfe``: AUC+Cmax over all groups."""
+    ratios involving a mixture group are counted apart; a ratio between two arms of a case
+    (e.g. oral/IV) compares regimens, not genotypes, and is in neither count (it still counts
+    in its case's verdict). ``gmfe``: AUC+Cmax over all groups."""
 
     cases: int
     genotype_groups: int
@@ -542,6 +563,7 @@ class ModelFigures(JsonRecord):
         trials: dict[bool, int] = {False: 0, True: 0}
         for r in results:
             mixed = {g.name for g in r.groups if g.mixture is not None}
+            arm = {g.name: g.arm for g in r.groups}
             for g in r.groups:
                 m = g.mixture is not None
                 for o in g.outputs:
@@ -552,7 +574,7 @@ class ModelFigures(JsonRecord):
                     within[m].append(ok)
                     folds[m] += auc + cmax
             for x in r.ratios:
-                if x.metric == "AUC":
+                if x.metric == "AUC" and arm.get(x.numerator) == arm.get(x.denominator):
                     ratios[bool({x.numerator, x.denominator} & mixed)].append(x.within)
         g_pct = _pct(sum(within[False]), len(within[False]))
         r_pct = _pct(sum(ratios[False]), len(ratios[False]))

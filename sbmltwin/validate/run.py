@@ -30,6 +30,7 @@ from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
 from sbmltwin.validate.cases import (
     GRID_STEP_H,
     INTEGRATOR,
+    Arm,
     RatioCheck,
     ValidationCase,
     library_dir,
@@ -37,6 +38,7 @@ from sbmltwin.validate.cases import (
 )
 from sbmltwin.validate.metrics import fold_error, guest_limits
 from sbmltwin.validate.results import (
+    ArmInfo,
     CaseMetrics,
     FoldSummary,
     GroupResult,
@@ -69,6 +71,7 @@ __all__ = [
     "compare_output",
     "compare_summary",
     "overall",
+    "prepare_arms",
     "prepare_case",
     "ratio_results",
     "ratio_window",
@@ -83,26 +86,36 @@ __all__ = [
 SENSITIVITY_STEP = 0.01
 
 
-def case_grid(case: ValidationCase, model: Model) -> tuple[float, int]:
+def case_grid(case: ValidationCase, model: Model, arm: Arm | None = None) -> tuple[float, int]:
     """(end time in the model's time unit, number of output points): a 0.05 h grid from 0 to the
-    case's end, at least 481 and at most 20,001 points."""
+    case's (or the arm's) end, at least 481 and at most 20,001 points."""
     tunit = model.time_unit
-    end = to_model_units(parse_quantity(case.end), tunit, where=f"{case.path} [regimen] end")
+    end = to_model_units(
+        parse_quantity(arm.end if arm else case.end),
+        tunit,
+        where=f"{_regimen_where(case, arm)} end",
+    )
     hours = to_model_units(parse_quantity("1 h"), tunit)
     points = int(min(20001, max(481, round(end / (GRID_STEP_H * hours)) + 1)))
     return end, points
 
 
-def case_regimen(case: ValidationCase) -> Regimen:
-    return parse_regimen(case.doses, where=f"{case.path} [regimen]")
+def _regimen_where(case: ValidationCase, arm: Arm | None) -> str:
+    return f"{case.path} [arms.{arm.name}]" if arm else f"{case.path} [regimen]"
+
+
+def case_regimen(case: ValidationCase, arm: Arm | None = None) -> Regimen:
+    """The case's regimen, or one arm's."""
+    return parse_regimen(arm.doses if arm else case.doses, where=_regimen_where(case, arm))
 
 
 def reference_group(case: ValidationCase) -> str:
-    """The group the sensitivities are computed for: the denominator of the case's first ratio
-    (the reference genotype, e.g. AS 2), else its first group."""
+    """The group the sensitivities are computed for (its result name, ``GROUP@ARM`` in a case
+    with arms): the denominator of the case's first ratio (the reference genotype, e.g. AS 2),
+    else its first group (in its first arm)."""
     if case.ratios:
         return case.ratios[0].denominator
-    return next(iter(case.groups))
+    return case.result_names()[0]
 
 
 @dataclass(frozen=True)
@@ -119,9 +132,26 @@ class CaseSetup:
     selections: tuple[str, ...]
     summary: tuple[SummaryRow, ...] = ()  # this case's rows of its summary file
     summary_notes: tuple[str, ...] = ()  # rows not compared, and why
+    arm: Arm | None = None  # the arm this setup simulates (None: the case's one regimen)
+
+    def result_name(self, group: str) -> str:
+        """``group``'s name in the results: ``GROUP@ARM`` in an arm, else ``group``."""
+        return f"{group}@{self.arm.name}" if self.arm else group
 
 
-def prepare_case(case: ValidationCase) -> CaseSetup:
+def prepare_case(case: ValidationCase, arm: Arm | None = None) -> CaseSetup:
+    """The setup of the case's regimen, or of one of its arms (see :func:`prepare_arms`)."""
+    if case.arms and arm is None:
+        raise ValidationDataError(
+            "a case with arms is prepared arm by arm (prepare_arms)", where=str(case.path)
+        )
+    return prepare_arms(case, [arm] if arm else None)[0]
+
+
+def prepare_arms(case: ValidationCase, arms: Sequence[Arm] | None = None) -> list[CaseSetup]:
+    """One setup per arm of the case (``arms``: default all), or the one of its regimen. The
+    model, bindings and observations are read once; arms whose doses need the same infusion
+    inputs share one compiled model (the compile cache is keyed by the SBML)."""
     path = Path(case.model_path or "")
     # a model of the library is trusted; any other crosses the native boundary
     trusted = path.resolve().is_relative_to(library_dir().resolve())
@@ -129,26 +159,50 @@ def prepare_case(case: ValidationCase) -> CaseSetup:
     require_simulatable(model)
     bindings = load_bindings(case.bindings_path or "")
     observed = read_observed(case)
-    end, points = case_grid(case, model)
     selections = tuple(sorted({o.id for o in case.outputs.values()}))
-    run = prepare_setup(
-        model,
-        case_regimen(case),
-        bindings=bindings,
-        outputs=selections,
-        where=f"{case.path} [regimen]",
-    )
-    rows, notes = case_summary(case, multiple_dose=_multiple_doses(run))
-    return CaseSetup(
-        case=case,
-        model=model,
-        run=run,
-        observed=observed,
-        end=end,
-        points=points,
-        selections=selections,
-        summary=rows,
-        summary_notes=notes,
+    out = []
+    chosen: Sequence[Arm | None] = (arms if arms is not None else case.arms) or [None]
+    for arm in chosen:
+        end, points = case_grid(case, model, arm)
+        run = prepare_setup(
+            model,
+            case_regimen(case, arm),
+            bindings=bindings,
+            outputs=selections,
+            where=_regimen_where(case, arm),
+        )
+        rows, notes = case_summary(case, multiple_dose=_multiple_doses(run), arm=arm)
+        out.append(
+            CaseSetup(
+                case=case,
+                model=model,
+                run=run,
+                observed=observed,
+                end=end,
+                points=points,
+                selections=selections,
+                summary=rows,
+                summary_notes=notes,
+                arm=arm,
+            )
+        )
+    return out
+
+
+def _other_arm_notes(case: ValidationCase) -> tuple[str, ...]:
+    """In a case with arms, a note for the summary rows of no arm of the case (said, not
+    dropped)."""
+    if not case.arms or case.summary is None:
+        return ()
+    names = {a.name for a in case.arms}
+    other: dict[str, int] = {}
+    for r in read_summary(case.summary):
+        if r.arm not in names:
+            other[r.arm] = other.get(r.arm, 0) + 1
+    return tuple(
+        f"summary {case.summary.name}: {n} row(s) not compared: "
+        + (f"arm '{arm}' is not an arm of the case" if arm else "no arm (write GROUP@ARM)")
+        for arm, n in other.items()
     )
 
 
@@ -157,17 +211,19 @@ def _multiple_doses(run: RunSetup) -> bool:
 
 
 def case_summary(
-    case: ValidationCase, *, multiple_dose: bool = False
+    case: ValidationCase, *, multiple_dose: bool = False, arm: Arm | None = None
 ) -> tuple[tuple[SummaryRow, ...], tuple[str, ...]]:
-    """The rows of the case's summary file that it compares (its arm's, of its groups and
-    outputs, of metrics sbmltwin predicts), and a note for each kind of row it does not."""
+    """The rows of the case's summary file that it compares (its arm's — ``arm``'s in a case
+    with arms —, of its groups and outputs, of metrics sbmltwin predicts), and a note for each
+    kind of row it does not."""
     if case.summary is None:
         return (), ()
-    rows = [r for r in read_summary(case.summary) if r.arm == (case.arm or "")]
+    arm_name = arm.name if arm else (case.arm or "")
+    rows = [r for r in read_summary(case.summary) if r.arm == arm_name]
     name = case.summary.name
     notes: list[str] = []
     if not rows:
-        notes.append(f"summary {name}: no rows of arm '{case.arm or ''}'")
+        notes.append(f"summary {name}: no rows of arm '{arm_name}'")
     if multiple_dose:
         notes.append(
             f"summary {name}: {len(rows)} row(s) not compared: the case has several doses and "
@@ -225,13 +281,14 @@ class GroupSimulation:
     pointwise geometric mean) and its twins. A trial keeps every twin's curves in ``twins``
     (twins × points × the case's selections, model units)."""
 
-    name: str
+    name: str  # the result name (GROUP@ARM in an arm)
     frame: pd.DataFrame
     units: Mapping[str, str]
     members: tuple[Member, ...]
     explain: str
     twins: np.ndarray | None = None
     trial: TrialInfo | None = None
+    group: str = ""  # the case's group (``name`` without the arm)
 
 
 def _range_text(value: tuple[float, float] | None, unit: str, spec: str) -> str:
@@ -242,10 +299,11 @@ def simulate_trial(setup: CaseSetup, name: str) -> GroupSimulation:
     """Group ``name`` as a virtual trial (:mod:`sbmltwin.validate.trial`): its twins' curves
     and their pointwise geometric mean."""
     case = setup.case
+    rname = setup.result_name(name)
     trial = case.trials[name]
     where = f"{case.path} [groups.{name}] trial"
     mix = case.mixtures.get(name)
-    base = parse_profile({"id": f"{case.id}:{name}", **case.groups[name]}, source=where)
+    base = parse_profile({"id": f"{case.id}:{rname}", **case.groups[name]}, source=where)
     got = run_trial(
         trial,
         setup.run,
@@ -287,15 +345,17 @@ def simulate_trial(setup: CaseSetup, name: str) -> GroupSimulation:
         f"curve), band = {PERCENTILES[0]:g}th–{PERCENTILES[1]:g}th percentiles\n\n"
         f"First twin ({got.labels[0]}):\n{got.first.explain()}"
     )
-    return GroupSimulation(name, frame, units, members, explain, got.curves, info)
+    return GroupSimulation(rname, frame, units, members, explain, got.curves, info, name)
 
 
 def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
-    """Simulate every twin of group ``name`` and average their curves with their weights (a
-    group with a ``trial``: :func:`simulate_trial`)."""
+    """Simulate every twin of group ``name`` (a group of the case) in the setup's regimen and
+    average their curves with their weights (a group with a ``trial``:
+    :func:`simulate_trial`)."""
     case = setup.case
     if name in case.trials:
         return simulate_trial(setup, name)
+    rname = setup.result_name(name)
     frame: pd.DataFrame | None = None
     units: Mapping[str, str] = {}
     members: list[Member] = []
@@ -303,7 +363,7 @@ def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
     cols = list(setup.selections)
     for profile, weight, label in case.group_profiles(name):
         pset, part, units = simulate_twin(
-            setup, profile, twin_id=f"{case.id}:{name}", source=f"{case.path} [groups.{name}]"
+            setup, profile, twin_id=f"{case.id}:{rname}", source=f"{case.path} [groups.{name}]"
         )
         if frame is None:
             frame = part[["time", *cols]].copy()
@@ -322,7 +382,7 @@ def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
             f"{mix.describe()}; predicted = weighted mean of {len(members)} twins: "
             f"{classes}\n\nMost frequent class ({members[0].label}):\n{explains[0]}"
         )
-    return GroupSimulation(name, frame, units, tuple(members), explain)
+    return GroupSimulation(rname, frame, units, tuple(members), explain, name)
 
 
 def _factor(unit_text: str, target: ModelUnit, mw: str | None, where: str) -> float:
@@ -536,7 +596,7 @@ def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComp
     case, model = setup.case, setup.model
     out: list[SummaryComparison] = []
     t = sim.frame["time"].to_numpy()
-    for row in (r for r in setup.summary if r.group == sim.name):
+    for row in (r for r in setup.summary if r.group == (sim.group or sim.name)):
         ref = case.outputs[row.output]
         target = ModelUnit(
             sim.units[ref.id],
@@ -670,11 +730,14 @@ def ratio_results(
 def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityTable:
     """Normalized local sensitivities (ΔY/Y)/(Δp/p) of AUC(0–end) and Cmax of the case's first
     output to every non-zero constant parameter, each raised by +1 %, ranked by
-    max(|S_AUC|, |S_Cmax|), for the twin of ``group`` (default :func:`reference_group`). A
-    mixture group is represented by its most frequent class (its full weighted mean would take
-    one run per class and parameter)."""
+    max(|S_AUC|, |S_Cmax|), for the twin of ``group`` (a group of the case, in the setup's
+    regimen; default :func:`reference_group`). A mixture group is represented by its most
+    frequent class (its full weighted mean would take one run per class and parameter)."""
     case, model = setup.case, setup.model
     name = group or reference_group(case)
+    if name not in case.groups:  # a result name GROUP@ARM
+        name = next(g for r, g, _ in case.run_groups() if r == name)
+    rname = setup.result_name(name)
     out_id = next(iter(case.outputs.values())).id
     profile, _, label = case.group_profiles(name)[0]
     computed = {e.sid for e in model.elements if e.computed_by}
@@ -683,7 +746,7 @@ def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityT
         pset, frame, _ = simulate_twin(
             setup,
             profile,
-            twin_id=f"{case.id}:{name}",
+            twin_id=f"{case.id}:{rname}",
             source=f"{case.path} [groups.{name}]",
             outputs=[out_id],
             scale=scale,
@@ -711,7 +774,7 @@ def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityT
         )
     ranked = sorted(rows, key=lambda s: s.size, reverse=True)
     return SensitivityTable(
-        group=name,
+        group=rname,
         twin=label,
         output=out_id,
         perturbation=SENSITIVITY_STEP,
@@ -720,32 +783,38 @@ def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityT
 
 
 def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCaseResult:
-    """Run every group of ``case`` and compare with its observations."""
-    setup = prepare_case(case)
+    """Run every group of ``case`` (in each of its arms) and compare with its observations."""
+    setups = prepare_arms(case)
+    setup = setups[0]
     groups = []
     twins: dict[tuple[str, str], np.ndarray] = {}
-    for name in case.groups:
-        sim = simulate_group(setup, name)
-        if sim.twins is not None:
-            for j, sid in enumerate(setup.selections):
-                twins[name, sid] = sim.twins[:, :, j]
-        comparisons = [compare_output(setup, sim, oname) for oname in case.outputs]
-        mix = case.mixtures.get(name)
-        groups.append(
-            GroupResult(
-                name=name,
-                description=case.descriptions.get(name, name),
-                explain=sim.explain,
-                members=sim.members,
-                outputs=tuple(c for c in comparisons if c is not None),
-                mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
-                if mix is not None
-                else None,
-                summary=compare_summary(setup, sim),
-                trial=sim.trial,
+    for arm_setup in setups:
+        for name in case.groups:
+            sim = simulate_group(arm_setup, name)
+            if sim.twins is not None:
+                for j, sid in enumerate(arm_setup.selections):
+                    twins[sim.name, sid] = sim.twins[:, :, j]
+            comparisons = [compare_output(arm_setup, sim, oname) for oname in case.outputs]
+            mix = case.mixtures.get(name)
+            groups.append(
+                GroupResult(
+                    name=sim.name,
+                    description=case.descriptions.get(name, name),
+                    explain=sim.explain,
+                    members=sim.members,
+                    outputs=tuple(c for c in comparisons if c is not None),
+                    mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
+                    if mix is not None
+                    else None,
+                    summary=compare_summary(arm_setup, sim),
+                    trial=sim.trial,
+                    arm=arm_setup.arm.name if arm_setup.arm else None,
+                )
             )
-        )
     ratios = ratio_results(case, groups, setup.model.time_unit, twins)
+    if case.groups:  # the reference group's arm
+        ref_arm = next(a for r, _, a in case.run_groups() if r == reference_group(case))
+        setup = next(s for s in setups if s.arm == ref_arm)
     comps = [o for g in groups for o in g.outputs]
     tables = [j for g in groups for j in g.summary_judged()]
     passed = (
@@ -771,7 +840,8 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
         passed=bool(passed),
         model_sha256=setup.model.sha256,
         sensitivity=case_sensitivity(setup) if sensitivity and case.groups else None,
-        warnings=case_warnings(setup),
+        warnings=_other_arm_notes(case) + tuple(w for s in setups for w in case_warnings(s)),
+        arms=tuple(ArmInfo(a.name, a.doses, a.end, a.description) for a in case.arms),
     )
 
 
@@ -836,7 +906,8 @@ def run_cases(
 
 def case_warnings(setup: CaseSetup) -> tuple[str, ...]:
     """What cannot act as the case means it to: doses that cannot reach the outputs (from the
-    run path), and gene bindings that do not move the outputs at the first group's twin."""
+    run path), and gene bindings that do not move the outputs at the first group's twin (in a
+    case with arms: for the setup's arm, each line starting "arm NAME: ")."""
     case = setup.case
     warnings = list(setup.run.warnings) + list(setup.summary_notes)
     if case.groups:
@@ -848,6 +919,8 @@ def case_warnings(setup: CaseSetup) -> tuple[str, ...]:
             end=setup.end, points=setup.points, outputs=setup.selections, integrator=INTEGRATOR
         )
         warnings += [f"group {first}: {w}" for w in check_binding_effects(effects)]
+    if setup.arm is not None:
+        return tuple(f"arm {setup.arm.name}: {w}" for w in warnings)
     return tuple(warnings)
 
 

@@ -15,6 +15,7 @@ from sbmltwin.build.compound import parse_compound
 from sbmltwin.cohort.sampling import parse_population
 from sbmltwin.model._safety import DEFAULT_LIMITS
 from sbmltwin.personalize import parse_bindings, parse_profile
+from sbmltwin.validate._schema import check_case
 from sbmltwin.validate.calibrate import parse_calibration_spec
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -44,6 +45,9 @@ def test_every_toml_example_is_valid_and_loads(text: str) -> None:
         assert spec.free and all(c.name.endswith(".toml") for c in spec.cases)
     elif "groups" in data and "regimen" in data:  # a validation case: its keys are the format's
         assert {"source", "model", "regimen", "groups", "observed", "outputs"} <= set(data)
+    elif "arms" in data:  # a case's [arms.NAME] tables (issue 15: several arms per case)
+        check_case(data, where="README")
+        assert all({"doses", "end"} <= set(arm) for arm in data["arms"].values())
     elif set(data) == {"observed"}:  # a case's [observed] table (issue 15: summary, arm)
         assert set(data["observed"]) <= {"file", "summary", "arm"}
     elif {"genes", "covariates", "dosing"} & set(data):
