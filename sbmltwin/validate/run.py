@@ -382,7 +382,7 @@ def simulate_group(setup: CaseSetup, name: str) -> GroupSimulation:
             f"{mix.describe()}; predicted = weighted mean of {len(members)} twins: "
             f"{classes}\n\nMost frequent class ({members[0].label}):\n{explains[0]}"
         )
-    return GroupSimulation(rname, frame, units, tuple(members), explain, name)
+    return GroupSimulation(rname, frame, units, tuple(members), explain, group=name)
 
 
 def _factor(unit_text: str, target: ModelUnit, mw: str | None, where: str) -> float:

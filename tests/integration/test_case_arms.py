@@ -223,7 +223,7 @@ def _training_copy(case_dir: Path, arms: str) -> Path:
     spec = case_dir / "calibration.toml"
     spec.write_text(
         f'schema_version = 1\ncases = [{{ file = "arms.toml", arms = {arms} }}]\n'
-        'max_evaluations = 80\n[parameters.CL_2d6]\nstart = 8.0\nlower = 0.1\nupper = 1000.0\n',
+        "max_evaluations = 80\n[parameters.CL_2d6]\nstart = 8.0\nlower = 0.1\nupper = 1000.0\n",
         encoding="utf-8",
     )
     return spec
