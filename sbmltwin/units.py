@@ -27,6 +27,7 @@ __all__ = [
     "Q_",
     "SBML_UNIT_KINDS",
     "ModelUnit",
+    "clearance",
     "parse_quantity",
     "to_model_units",
     "ureg",
@@ -198,6 +199,47 @@ def to_model_units(
             where=where,
             hint="give the quantity in a unit of the same kind as the model's",
         ) from err
+
+
+def clearance(
+    dose: pint.Quantity[Any],
+    auc: pint.Quantity[Any],
+    *,
+    molecular_weight: str | pint.Quantity[Any] | None = None,
+    where: str | None = None,
+) -> pint.Quantity[Any]:
+    """dose / AUC as a volume per time (CL, or CL/F for an extravascular dose): the dose is
+    converted to the AUC's kind of amount (mass ↔ substance with ``molecular_weight``).
+
+    >>> dose, auc = parse_quantity("10 umol"), parse_quantity("2 mg*h/L")
+    >>> clearance(dose, auc, molecular_weight="500 g/mol").to("L/h").magnitude
+    2.5
+    """
+    amount = (auc * Q_("1 L/h")).dimensionality
+    dose_q = dose
+    if dose.dimensionality != amount:
+        base = "mol" if "[substance]" in str(amount) else "g"
+        if molecular_weight is None or not _mass_substance(dose, auc):
+            raise UnitError(
+                f"cannot divide the dose {dose:~P} by an AUC in {auc.units:~P}",
+                where=where,
+                hint="give the output a molecular weight (mass ↔ amount of substance)"
+                if _mass_substance(dose, auc)
+                else "the dose must be an amount and the AUC a concentration × time",
+            )
+        mw = (
+            parse_quantity(molecular_weight)
+            if isinstance(molecular_weight, str)
+            else molecular_weight
+        )
+        try:
+            dose_q = dose.to(base, "chemistry", mw=mw)
+        except pint.errors.DimensionalityError as err:
+            raise UnitError(
+                f"cannot convert the dose {dose:~P} with molecular weight {mw:~P}", where=where
+            ) from err
+    result: pint.Quantity[Any] = (dose_q / auc).to("L/h")
+    return result
 
 
 def _mass_substance(a: pint.Quantity[Any], b: pint.Quantity[Any]) -> bool:

@@ -17,9 +17,9 @@ OUT = Path("validation") / DRUG
 M1_MW = 506.6  # glimepiride 490.62 + O (cyclohexyl-hydroxymethyl derivative)
 
 
-def arm(case_id, study, key, mg, route="oral", end=24.0, note="", shift=0.0, doses=None):
+def arm(case_id, study, key, mg, route="oral", end=24.0, note="", shift=0.0, doses=None, **kw):
     text = doses or [f"{mg} mg {route}"]
-    return Arm(case_id, study, key, text, end, note or f"{mg} mg glimepiride {route}", shift)
+    return Arm(case_id, study, key, text, end, note or f"{mg} mg glimepiride {route}", shift, **kw)
 
 
 ARMS = [
@@ -63,7 +63,10 @@ ARMS = [
         doses=["4 mg oral every 24h x7"],
         shift=144.0,
         note="4 mg once daily for 7 days (days -6..0 in the curation); written from the first dose, "
-        "so observed times are +144 h",
+        "so observed times are +144 h; the tables are after the last dose, at steady state "
+        "(curation comments)",
+        after_dose="last",
+        steady_state=True,
     ),
     arm(
         "Ahmed2016",
@@ -110,7 +113,10 @@ ARMS = [
         1,
         end=24,
         doses=["1 mg oral every 12h x2"],
-        note="1 mg at 0 and 12 h",
+        note="1 mg at 0 and 12 h; AUC 0-24 h counts from the first dose, tmax 'morning' from the "
+        "first and 'evening' from the second (curation comments)",
+        after_dose=1,
+        row_doses={"morning": "1", "evening": "2"},
     ),
     arm(
         "Shukla2004",
@@ -223,6 +229,10 @@ Protocol: `model_library/glimepiride/README.md`. One case per intervention (`<St
   Groups there are named as in the case (`@<arm>` when a study has several arms).
 * Multiple-dose cases (Kim2017, Matsuki2007 bid) and IV cases need issue 15's windows for a
   meaningful observed AUC (the current runner prepends (0, 0)).
+* Multiple-dose summary rows count from the dose the curation names: Kim2017 after the last dose at
+  steady state (`after_dose = "last"`, `steady_state = true`); Matsuki2007 bid from the first dose,
+  its "evening" tmax from the second (the summary file's `dose` column).
+* Table-only studies get a summary-only case (`[observed] summary` without `file`): Cho2011.
 """
 
 SPEC = PkdbSpec(
@@ -238,7 +248,7 @@ SPEC = PkdbSpec(
     population=POPULATION,
     references=REFS,
     group_overrides=OVERRIDES,
-    summary_only={"Cho2011": ["GLI2"]},
+    summary_arms=[arm("Cho2011", "Cho2011", "GLI2", 2, end=24)],
     left_out=[
         (
             "FDA1995 (1 mg IV and oral)",

@@ -271,7 +271,10 @@ tables of the cited papers, König lab, MIT by location; attribute PK-DB and the
   Korean, Chinese, Japanese; European otherwise). Ratios (AUC, each non-*1/*1 group over *1/*1) are
   declared for losartan and E-3174 where both groups have the series.
 * `<Study>.summary.csv`: published summary statistics per group (format in `tools/clinical_cases.py`,
-  `write_summary`). Sekino2003 has tables only (E-3174/losartan AUC ratio by genotype).
+  `write_summary`). Sekino2003 has tables only (E-3174/losartan AUC ratio by genotype), which
+  sbmltwin does not compare: no case.
+* Table-only arms get a summary-only case (`[observed] summary` without `file`): Lo1995_PO100
+  (100 mg oral; Lo1995 is a training study in the protocol, so its role is training).
 * IV cases need issue 15's windows for a meaningful observed AUC (the current runner prepends (0, 0)).
 """
 
@@ -288,7 +291,18 @@ SPEC = PkdbSpec(
     population=POPULATION,
     references=REFS,
     group_overrides=OVERRIDES,
-    summary_only={"Sekino2003": ["LOS25"], "Lo1995": ["LOS100PO"]},
+    summary_only={"Sekino2003": ["LOS25"]},
+    summary_arms=[
+        arm(
+            "Lo1995_PO100",
+            "Lo1995",
+            "LOS100PO",
+            100,
+            end=30,
+            note="14C-losartan solution, taken as the potassium salt",
+        ),
+        arm("Sekino2003", "Sekino2003", "LOS25", 25),
+    ],
     summary_extra={"exp3174/losartan": "E3174/losartan"},
     left_out=[
         (

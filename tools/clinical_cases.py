@@ -25,7 +25,11 @@ from typing import Any
 
 import pandas as pd
 
-from sbmltwin.validate.summary import SUMMARY_COLUMNS  # the format the case loader reads
+from sbmltwin.validate.summary import (  # the format the case loader reads
+    COMPARED_METRICS,
+    DOSE_COLUMN,
+    SUMMARY_COLUMNS,
+)
 
 
 def toml_val(v: Any) -> str:
@@ -73,20 +77,26 @@ class Case:
     notes: list[str] = field(default_factory=list)
     summary: str | None = None  # the study's summary file (beside the case)
     arm: str | None = None  # this case's rows of it are the groups "NAME@ARM"
+    after_dose: str | int | None = None  # multiple doses: the dose summary rows count from
+    steady_state: bool = False  # the study states its summary rows are at steady state
+    summary_outputs: list[str] | None = None  # a summary-only case: the outputs of its rows
 
 
 OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "sd"]
 
 
 def write_case(out: Path, case: Case) -> None:
-    """Write ``<id>.toml`` and ``<id>.csv`` for ``case`` into ``out``."""
-    seen = {r[0] for r in case.rows}
+    """Write ``<id>.toml`` and ``<id>.csv`` for ``case`` into ``out`` (a case of published
+    summary statistics only — ``summary_outputs`` set, no rows — gets no CSV)."""
+    table_only = case.summary_outputs is not None
+    seen = {g.name for g in case.groups} if table_only else {r[0] for r in case.rows}
     groups = [g for g in case.groups if g.name in seen]
     assert groups, f"{case.id}: no observations"
-    with open(out / f"{case.id}.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(OBS_COLUMNS)
-        w.writerows(case.rows)
+    if not table_only:
+        with open(out / f"{case.id}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(OBS_COLUMNS)
+            w.writerows(case.rows)
     lines = [
         "schema_version = 1",
         f"id = {toml_val(case.id)}",
@@ -109,13 +119,17 @@ def write_case(out: Path, case: Case) -> None:
         if g.profile or g.mixture is None:
             lines.append(f"profile = {toml_val(g.profile)}")
         lines.append("")
-    lines += ["[observed]", f'file = "{case.id}.csv"']
+    lines += ["[observed]"] + ([] if table_only else [f'file = "{case.id}.csv"'])
     if case.summary is not None:
         lines.append(f"summary = {toml_val(case.summary)}")
         if case.arm:
             lines.append(f"arm = {toml_val(case.arm)}")
+        if case.after_dose is not None:
+            lines.append(f"after_dose = {toml_val(case.after_dose)}")
+        if case.steady_state:
+            lines.append("steady_state = true")
     lines += ["", "[outputs]"]
-    used = {r[1] for r in case.rows}
+    used = set(case.summary_outputs or ()) | {r[1] for r in case.rows}
     for name, (sid, mw) in case.outputs.items():
         if name in used:
             lines.append(f"{name} = {{ id = {toml_val(sid)}, molecular_weight = {toml_val(mw)} }}")
@@ -137,16 +151,21 @@ def write_summary(out: Path, study: str, rows: Sequence[Mapping[str, Any]]) -> P
     fe_urine, AUC_ratio …), statistic (mean, geometric_mean, median; ``unstated`` when the curation
     gives a group value without saying which), value, unit, sd, se, cv, n,
     window_start/window_end/window_unit (the AUC window; ``inf`` for AUC to infinity),
-    source_table (the curation file the number came from). Empty cells = not reported.
+    source_table (the curation file the number came from). Empty cells = not reported. A last
+    column ``dose`` (which dose of a multiple-dose regimen the row counts from) is written
+    when a row has one.
     """
     if not rows:
         return None
     path = out / f"{study}.summary.csv"
+    columns = SUMMARY_COLUMNS
+    if any(r.get(DOSE_COLUMN) is not None for r in rows):
+        columns = (*SUMMARY_COLUMNS, DOSE_COLUMN)
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, SUMMARY_COLUMNS)
+        w = csv.DictWriter(f, columns)
         w.writeheader()
         for r in rows:
-            w.writerow({k: _cell(r.get(k)) for k in SUMMARY_COLUMNS})
+            w.writerow({k: _cell(r.get(k)) for k in columns})
     return path
 
 
@@ -273,10 +292,12 @@ def pkdb_summary(
     groups: Mapping[str, str],
     interventions: Mapping[str, str],
     outputs: Mapping[str, str],
+    doses: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Summary-statistic rows for the chosen ``groups`` (PK-DB id → case group name),
     ``interventions`` (PK-DB intervention string → label kept in the group column) and
-    ``outputs`` (PK-DB substance → output name)."""
+    ``outputs`` (PK-DB substance → output name). ``doses``: per intervention, a word of the
+    curation's comment (e.g. "evening") → the dose the row counts from (its ``dose`` cell)."""
     out: list[dict[str, Any]] = []
     tab = rows[rows["file"].str.contains("_Tab")]
     for _, r in tab.iterrows():
@@ -321,6 +342,14 @@ def pkdb_summary(
                 if window
                 else None,
                 "source_table": r["file"],
+                DOSE_COLUMN: next(
+                    (
+                        d
+                        for word, d in (doses or {}).get(r["intervention"], {}).items()
+                        if word in str(r.get("comments", "")).lower()
+                    ),
+                    None,
+                ),
             }
         )
     return out
@@ -395,6 +424,10 @@ class Arm:
     note: str
     shift_h: float = 0.0  # added to observed times (multiple dosing written from the first dose)
     groups: list[str] | None = None  # PK-DB groups to keep (default: every group with a series)
+    after_dose: str | int | None = None  # multiple doses: the dose its summary rows count from
+    steady_state: bool = False  # the study states its summary rows are at steady state
+    #: a word of a summary row's curation comment → the dose it counts from ("evening": 2)
+    row_doses: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -409,6 +442,8 @@ class PkdbSpec:
     references: dict[str, tuple[str, str]]  # study -> (source, citation)
     group_overrides: dict[tuple[str, str], Group] = field(default_factory=dict)
     summary_only: dict[str, list[str]] = field(default_factory=dict)  # study -> interventions
+    #: studies (or arms) with published tables but no time course: one summary-only case each
+    summary_arms: list[Arm] = field(default_factory=list)
     summary_extra: dict[str, str] = field(default_factory=dict)  # e.g. ratio "substances"
     left_out: list[tuple[str, str]] = field(default_factory=list)
     header: str = ""
@@ -451,6 +486,58 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
 
+def _summary_case(
+    spec: PkdbSpec,
+    sdir: Path,
+    study: str,
+    arm: Arm,
+    summary: Sequence[Mapping[str, Any]],
+    label: str,
+    kept_groups: Mapping[str, str],
+    role: str,
+) -> Case | None:
+    """A case of published summary statistics only (``[observed] summary`` without ``file``) for
+    a table-only arm: its groups are those with a statistic sbmltwin compares (None: none)."""
+    mine = [
+        r
+        for r in summary
+        if r["group"].partition("@")[2] == label
+        and r["metric"] in COMPARED_METRICS
+        and r["output"] in spec.outputs
+    ]
+    if not mine:
+        return None
+    by_name = {name: gid for gid, name in kept_groups.items()}
+    names = list(dict.fromkeys(r["group"].partition("@")[0] for r in mine))
+    groups = [
+        pkdb_group(
+            spec,
+            sdir,
+            study,
+            by_name[g],
+            next(r["n"] for r in mine if r["group"].partition("@")[0] == g),
+        )
+        for g in names
+    ]
+    return Case(
+        id=arm.case_id,
+        model=spec.drug,
+        source=spec.references[study][0],
+        citation=spec.references[study][1],
+        role=role,
+        doses=arm.doses,
+        end_h=arm.end_h,
+        dose_note=arm.note + "; published tables only (no time course)",
+        groups=groups,
+        outputs=spec.outputs,
+        summary=None,
+        arm=label or None,
+        after_dose=arm.after_dose,
+        steady_state=arm.steady_state,
+        summary_outputs=sorted({r["output"] for r in mine}, key=list(spec.outputs).index),
+    )
+
+
 def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
     """Write every arm of ``spec`` as a case, every study's summary statistics, and the index."""
     out.mkdir(parents=True, exist_ok=True)
@@ -460,7 +547,10 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
     arms_by_study: dict[str, list[Arm]] = {}
     for arm in spec.arms:
         arms_by_study.setdefault(arm.study, []).append(arm)
-    for study in sorted(set(arms_by_study) | set(spec.summary_only)):
+    table_arms: dict[str, list[Arm]] = {}
+    for arm in spec.summary_arms:
+        table_arms.setdefault(arm.study, []).append(arm)
+    for study in sorted(set(arms_by_study) | set(spec.summary_only) | set(table_arms)):
         sdir = shared / study
         rows = rows_by_study.setdefault(study, pkdb_group_rows(sdir))
         source, citation = spec.references[study]
@@ -525,6 +615,7 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                     entry.groups += ("; " if entry.groups else "") + g.description
             print(arm.case_id, role, len(case.rows))
         keys = [a.key for a in arms_by_study.get(study, [])] + spec.summary_only.get(study, [])
+        keys += [a.key for a in table_arms.get(study, []) if a.key not in keys]
         tg = _study_groups(sdir, study)
         for gid in set(rows["group"]) | set(tg.get("name", [])):
             kept_groups.setdefault(gid, _safe(gid))
@@ -533,13 +624,30 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
             kept_groups,
             {k: "" if len(keys) == 1 else _safe(k) for k in keys},
             {**spec.analytes, **spec.summary_extra},
+            {a.key: a.row_doses for a in arms_by_study.get(study, []) if a.row_doses},
         )
         path = write_summary(out, study, summary)
         for case, arm in pending:
             if path is not None:
                 case.summary = path.name
                 case.arm = _safe(arm.key) if len(keys) > 1 else None
+                case.after_dose, case.steady_state = arm.after_dose, arm.steady_state
             write_case(out, case)
+        for arm in table_arms.get(study, []):
+            label = _safe(arm.key) if len(keys) > 1 else ""
+            case = _summary_case(spec, sdir, study, arm, summary, label, kept_groups, role)
+            if case is None or path is None:
+                entry.note += (
+                    "; " if entry.note else ""
+                ) + f"{arm.key}: no statistic sbmltwin compares in its tables (no case)"
+                continue
+            case.summary = path.name
+            write_case(out, case)
+            entry.files.append(f"{case.id}.toml")
+            entry.regimen += ("; " if entry.regimen else "") + (
+                f"{case.id}: {', '.join(arm.doses)} (tables only)"
+            )
+            print(case.id, role, "summary only")
         if path is not None:
             entry.files.append(path.name)
             counts = rows.drop_duplicates("group").set_index("group")["count"]
@@ -558,8 +666,8 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 )
                 entry.groups += ("; " if entry.groups else "") + desc
             if study in spec.summary_only and not arms_by_study.get(study):
-                entry.note = (
-                    "summary statistics only (no time course): awaits issue 15's summary cases"
+                entry.note = "summary statistics only (no time course)" + (
+                    f"; {entry.note}" if entry.note else ""
                 )
     write_index(
         out,

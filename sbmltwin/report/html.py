@@ -334,8 +334,9 @@ def _summary_table(case: ValidationCaseResult) -> str:
             _num(s.predicted),
             _td(s.unit),
             _num(s.fold),
-            f"<td>{_badge(s.within_fold)}</td>",
+            f"<td>{_badge(None if s.excluded else s.within_fold)}</td>",
             _td(s.source),
+            _td("; ".join(x for x in (s.basis, s.excluded) if x)),
         ]
         for g in case.groups
         for s in g.summary
@@ -357,12 +358,15 @@ def _summary_table(case: ValidationCaseResult) -> str:
         "fold",
         f"within {format_number(case.fold)}-fold",
         "source",
+        "how predicted / note",
     ]
     return (
         "<h4>Published summary statistics</h4><p>Predicted from the group's curve (a mixture "
         "group's weighted mean curve). AUC, AUC_inf and Cmax count in the metrics and the "
-        "verdict for an output without a time course; tmax and t½ are shown.</p>"
-        + _table(headers, rows)
+        "verdict for an output without a time course; tmax, t½ and CL (dose/AUC) are shown. "
+        "In a multiple-dose case a row counts from the dose it names. A value more than "
+        "100-fold from the group's observed time course is marked implausible and left out "
+        "(n/a).</p>" + _table(headers, rows)
     )
 
 

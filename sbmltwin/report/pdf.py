@@ -288,6 +288,11 @@ def _case_lines(case: ValidationCaseResult) -> list[str]:
                 for name, s in summaries
             ],
         )
+        notes = [f"  {name} {s.output} {s.metric}: {s.basis}" for name, s in summaries if s.basis]
+        notes += [
+            f"  {name} {s.output} {s.metric}: {s.excluded}" for name, s in summaries if s.excluded
+        ]
+        lines += notes
     if case.ratios:
         lines += ["", "Group ratios (Guest et al. 2011 limits)"]
         lines += _columns(

@@ -35,7 +35,15 @@ _TOP = {
     "outputs": dict,
     "acceptance": dict,
 }
-_NAMES = {int: "an integer", str: "a string", dict: "a table", list: "a list", float: "a number"}
+_NAMES = {
+    int: "an integer",
+    str: "a string",
+    dict: "a table",
+    list: "a list",
+    float: "a number",
+    bool: "true or false",
+    object: "a value",  # checked by the key's own parser
+}
 
 
 def _type(value: Any, kind: type, where: str, key: str) -> None:
@@ -92,7 +100,12 @@ def check_case(data: Mapping[str, Any], *, where: str) -> None:
             if key in group:
                 _type(group[key], kind, where, f"groups.{name}.{key}")
     if "observed" in data:  # which of file/summary/arm are required: load_case says
-        _table(data["observed"], where, "observed", {"file": str, "summary": str, "arm": str})
+        _table(
+            data["observed"],
+            where,
+            "observed",
+            {"file": str, "summary": str, "arm": str, "after_dose": object, "steady_state": bool},
+        )
     for name, spec in data.get("outputs", {}).items():
         if isinstance(spec, str):
             continue

@@ -29,6 +29,7 @@ from sbmltwin.errors import SbmlTwinError, ValidationDataError, check_keys
 from sbmltwin.units import parse_quantity
 from sbmltwin.validate._schema import check_case, check_observations
 from sbmltwin.validate.mixture import Mixture, mixture_components, parse_mixture
+from sbmltwin.validate.summary import parse_dose_ref
 from sbmltwin.validate.trial import Trial, parse_trial
 
 __all__ = [
@@ -182,6 +183,11 @@ class ValidationCase:
     #: the study's arms (``[arms.NAME]``); empty for a case with one ``[regimen]`` (then
     #: ``doses``/``end`` hold it; with arms they are empty)
     arms: tuple[Arm, ...] = ()
+
+    #: the dose of a multiple-dose regimen the summary rows count from (1-based or "last"),
+    #: unless a row's ``dose`` cell says otherwise; None: not stated (rows not compared)
+    after_dose: int | str | None = None
+    steady_state: bool = False  # the study states its summary rows are at steady state
 
     @property
     def population_spec(self) -> Path:
@@ -369,10 +375,11 @@ def load_case(path: str | Path) -> ValidationCase:
         raise ValidationDataError("[observed] is a table", where=where)
     check_keys(
         observed,
-        {"file", "summary", "arm"},
+        {"file", "summary", "arm", "after_dose", "steady_state"},
         error=ValidationDataError,
         where=owhere,
-        hint="file = time courses (CSV), summary = summary statistics, arm = their arm",
+        hint="file = time courses (CSV), summary = summary statistics, arm = their arm, "
+        "after_dose = the dose they count from, steady_state = true when stated",
     )
     if "file" not in observed and "summary" not in observed:
         raise ValidationDataError(
@@ -380,8 +387,10 @@ def load_case(path: str | Path) -> ValidationCase:
             where=owhere,
             hint='give file = "<id>.csv" (time courses) and/or summary = "<Study>.summary.csv"',
         )
-    if "arm" in observed and "summary" not in observed:
-        raise ValidationDataError("'arm' without 'summary'", where=owhere)
+    for key in ("arm", "after_dose", "steady_state"):
+        if key in observed and "summary" not in observed:
+            raise ValidationDataError(f"'{key}' without 'summary'", where=owhere)
+    after_dose = parse_dose_ref(observed.get("after_dose"), f"{owhere} after_dose")
     if "arm" in observed and arms:
         raise ValidationDataError(
             "'arm' in a case with [arms]",
@@ -418,6 +427,8 @@ def load_case(path: str | Path) -> ValidationCase:
         arm=str(observed["arm"]) if "arm" in observed else None,
         trials=trials,
         arms=arms,
+        after_dose=after_dose,
+        steady_state=bool(observed.get("steady_state", False)),
     )
 
 

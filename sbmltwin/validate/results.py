@@ -265,6 +265,12 @@ class SummaryComparison(JsonRecord):
     fold: float
     within_fold: bool
     source: str  # file name:line (source table)
+    #: how the prediction was formed when it is not the plain statistic of the whole curve
+    #: (e.g. "after dose 7 of 7 at 144 h", "4 mg / AUC 0–∞")
+    basis: str = ""
+    #: why the row is left out of the metrics and verdicts although compared (the plausibility
+    #: guard: the published value disagrees with the same group's time course > 100-fold)
+    excluded: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,7 +353,11 @@ class GroupResult(JsonRecord):
         timed = {o.output for o in self.outputs}
         out = []
         for name in dict.fromkeys(s.output for s in self.summary if s.output not in timed):
-            rows = [s for s in self.summary if s.output == name and s.metric in JUDGED_METRICS]
+            rows = [
+                s
+                for s in self.summary
+                if s.output == name and s.metric in JUDGED_METRICS and not s.excluded
+            ]
             if rows:
                 out.append(
                     (

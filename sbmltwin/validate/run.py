@@ -8,6 +8,7 @@ personalizes and simulates one twin is :func:`simulate_twin`.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import pandas as pd
 
 from sbmltwin.engine import Regimen, RunSetup, parse_regimen, prepare_setup
 from sbmltwin.engine.boundary import load_untrusted
+from sbmltwin.engine.dosing import Dose, Route
 from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.engine.outputs import output_factor
 from sbmltwin.engine.simulate import output_unit
@@ -26,7 +28,7 @@ from sbmltwin.errors import UnitError, ValidationDataError
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
 from sbmltwin.pk import auc_trapezoid, clip_curve, nca
-from sbmltwin.units import ModelUnit, parse_quantity, to_model_units
+from sbmltwin.units import ModelUnit, clearance, parse_quantity, to_model_units, ureg
 from sbmltwin.validate.cases import (
     GRID_STEP_H,
     INTEGRATOR,
@@ -58,8 +60,17 @@ from sbmltwin.validate.results import (
 from sbmltwin.validate.summary import COMPARED_METRICS, SummaryRow, read_summary
 from sbmltwin.validate.trial import PERCENTILES, geometric_mean_curve, run_trial, spread
 
+#: a published AUC or Cmax that differs from the same group's observed time course by more than
+#: this factor is taken for a unit or curation error: shown, but out of the metrics and verdicts
+PLAUSIBLE_FOLD = 100.0
+#: a stated steady state is checked: the predicted AUC over the counted dosing interval may
+#: differ from the interval before it by at most this fraction
+STEADY_STATE_TOLERANCE = 0.05
+
 __all__ = [
+    "PLAUSIBLE_FOLD",
     "SENSITIVITY_STEP",
+    "STEADY_STATE_TOLERANCE",
     "CaseSetup",
     "GroupSimulation",
     "auc_start",
@@ -70,6 +81,8 @@ __all__ = [
     "case_warnings",
     "compare_output",
     "compare_summary",
+    "dose_times",
+    "implausible",
     "overall",
     "prepare_arms",
     "prepare_case",
@@ -80,6 +93,7 @@ __all__ = [
     "run_cases",
     "simulate_group",
     "simulate_twin",
+    "summary_warnings",
 ]
 
 #: relative step of the local sensitivities (+1 % per parameter)
@@ -133,6 +147,7 @@ class CaseSetup:
     summary: tuple[SummaryRow, ...] = ()  # this case's rows of its summary file
     summary_notes: tuple[str, ...] = ()  # rows not compared, and why
     arm: Arm | None = None  # the arm this setup simulates (None: the case's one regimen)
+    dose_times: tuple[float, ...] = ()  # the regimen's dose times (model time unit)
 
     def result_name(self, group: str) -> str:
         """``group``'s name in the results: ``GROUP@ARM`` in an arm, else ``group``."""
@@ -171,7 +186,7 @@ def prepare_arms(case: ValidationCase, arms: Sequence[Arm] | None = None) -> lis
             outputs=selections,
             where=_regimen_where(case, arm),
         )
-        rows, notes = case_summary(case, multiple_dose=_multiple_doses(run), arm=arm)
+        rows, notes = case_summary(case, run, arm=arm)
         out.append(
             CaseSetup(
                 case=case,
@@ -184,6 +199,7 @@ def prepare_arms(case: ValidationCase, arms: Sequence[Arm] | None = None) -> lis
                 summary=rows,
                 summary_notes=notes,
                 arm=arm,
+                dose_times=dose_times(run),
             )
         )
     return out
@@ -206,16 +222,54 @@ def _other_arm_notes(case: ValidationCase) -> tuple[str, ...]:
     )
 
 
-def _multiple_doses(run: RunSetup) -> bool:
-    return sum(d.count for d in run.regimen.doses) > 1
+def dose_times(run: RunSetup) -> tuple[float, ...]:
+    """The distinct times (model time unit) at which a dose starts: dose N of a summary row is
+    the N-th of these."""
+    starts = {round(e.time, 9) for e in run.events if not (e.kind == "rate" and e.amount < 0)}
+    return tuple(sorted(starts))
+
+
+def _dose_index(ref: int | str | None, n: int) -> int | None:
+    """0-based index of dose ``ref`` ("last" or 1-based) among ``n``; None when not stated."""
+    if ref is None:
+        return None
+    return n - 1 if ref == "last" else int(ref) - 1
+
+
+def _is_kg(unit: str) -> bool:
+    return bool(parse_quantity(f"1 {unit}").check("[length] ** 3 / [time] / [mass]"))
+
+
+def _output_doses(case: ValidationCase, run: RunSetup, output: str) -> list[Dose]:
+    """The dose lines of ``output``'s compound: a dose into the output's own species, or a dose
+    without ``into`` (the model's dosing target) when the output carries the molecular weight
+    the bindings give doses (the parent drug)."""
+    ref = case.outputs[output]
+    sid = ref.id.strip("[]")
+    out = []
+    for d in run.regimen.doses:
+        default = run.default_target
+        target = d.target or (
+            default.get(d.route.value) if isinstance(default, Mapping) else default
+        )
+        if target == sid:
+            out.append(d)
+        elif d.target is None and ref.molecular_weight and run.molecular_weight:
+            a = parse_quantity(ref.molecular_weight)
+            b = parse_quantity(run.molecular_weight)
+            if a.dimensionality == b.dimensionality and math.isclose(
+                float(a.to_base_units().magnitude), float(b.to_base_units().magnitude), rel_tol=1e-9
+            ):
+                out.append(d)
+    return out
 
 
 def case_summary(
-    case: ValidationCase, *, multiple_dose: bool = False, arm: Arm | None = None
+    case: ValidationCase, run: RunSetup | None = None, *, arm: Arm | None = None
 ) -> tuple[tuple[SummaryRow, ...], tuple[str, ...]]:
     """The rows of the case's summary file that it compares (its arm's — ``arm``'s in a case
-    with arms —, of its groups and outputs, of metrics sbmltwin predicts), and a note for each
-    kind of row it does not."""
+    with arms —, of its groups and outputs, of metrics sbmltwin predicts, of a dose it can
+    tell), and a note for each kind of row it does not."""
     if case.summary is None:
         return (), ()
     arm_name = arm.name if arm else (case.arm or "")
@@ -224,26 +278,52 @@ def case_summary(
     notes: list[str] = []
     if not rows:
         notes.append(f"summary {name}: no rows of arm '{arm_name}'")
-    if multiple_dose:
-        notes.append(
-            f"summary {name}: {len(rows)} row(s) not compared: the case has several doses and "
-            "the file does not say which dose a window or tmax counts from"
-        )
-        return (), tuple(notes)
+    n_doses = len(dose_times(run)) if run is not None else 1
     keep = []
     skipped: dict[str, int] = {}
+    oral_cl = 0
     for r in rows:
+        ref = r.dose if r.dose is not None else case.after_dose
+        index = _dose_index(ref, n_doses)
+        cl = r.metric in ("CL", "CL_F")
         if r.group not in case.groups:
             key = f"group {r.group} is not a group of the case"
         elif r.output not in case.outputs:
             key = f"output {r.output} is not an output of the case"
         elif r.metric not in COMPARED_METRICS:
             key = f"{r.metric} is not predicted (compared: {', '.join(COMPARED_METRICS)})"
+        elif n_doses > 1 and index is None:
+            key = (
+                "the case has several doses and neither the row's 'dose' column nor the "
+                "case's [observed] after_dose says which dose a window, Cmax or tmax counts from"
+            )
+        elif index is not None and index >= max(n_doses, 1):
+            key = f"dose {ref} but the regimen has {n_doses} dose(s)"
+        elif r.metric in ("AUC_inf", "t_half") and index is not None and index < n_doses - 1:
+            key = f"{r.metric} after dose {ref} of {n_doses}: only after the last dose"
+        elif cl and run is not None and not _output_doses(case, run, r.output):
+            key = (
+                f"{r.metric} of {r.output}: no dose of {r.output}'s compound in the case "
+                "(a metabolite's clearance is not dose/AUC)"
+            )
+        elif cl and _is_kg(r.unit) and "weight" not in case.groups[r.group]:
+            key = f"{r.metric} per kg: group {r.group}'s profile gives no weight"
         else:
             keep.append(r)
+            if (
+                r.metric == "CL"
+                and run is not None
+                and any(d.route is Route.ORAL for d in _output_doses(case, run, r.output))
+            ):
+                oral_cl += 1
             continue
         skipped[key] = skipped.get(key, 0) + 1
     notes += [f"summary {name}: {n} row(s) not compared: {why}" for why, n in skipped.items()]
+    if oral_cl:
+        notes.append(
+            f"summary {name}: {oral_cl} CL row(s) after an oral dose compared as dose/AUC, "
+            "i.e. as CL/F (F is not known from a curve)"
+        )
     return tuple(keep), tuple(notes)
 
 
@@ -571,6 +651,8 @@ def _summary_factor(row: SummaryRow, setup: CaseSetup, target: ModelUnit, mw: st
     """The model-unit value of 1 ``row.unit`` (AUC: concentration × the model's time unit)."""
     where = row.where
     tunit = setup.model.time_unit
+    if row.metric in ("CL", "CL_F"):
+        return 1.0  # predicted in the published unit (:func:`_predicted_clearance`)
     if row.metric in ("tmax", "t_half"):
         return _factor(row.unit, tunit, None, where)
     if row.metric == "Cmax":
@@ -590,13 +672,61 @@ def _window_text(window: tuple[float, float, str] | None) -> str:
     return f"{a:g}–{'inf' if math.isinf(b) else f'{b:g}'} {unit}"
 
 
-def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComparison, ...]:
+def _interval_curve(
+    t: np.ndarray, c: np.ndarray, lo: float, hi: float, dose_at_hi: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The predicted curve over one dosing interval [lo, hi]: the grid points from ``lo`` on
+    (a dose at ``lo`` shows in its value there) and, when a dose falls at ``hi``, the value just
+    before it (extrapolated from the two points before, log-linearly on a decline), so that
+    no trapezoid spans a bolus's jump."""
+    eps = 1e-9 * max(1.0, abs(hi))
+    keep = (t >= lo - eps) & ((t < hi - eps) if dose_at_hi else (t <= hi + eps))
+    tt, cc = t[keep], c[keep]
+    if dose_at_hi and tt.size >= 2 and tt[-1] < hi:
+        (t1, t2), (c1, c2) = tt[-2:], cc[-2:]
+        w = (hi - t2) / (t2 - t1)
+        left = c2 * (c2 / c1) ** w if 0 < c2 < c1 else c2 + w * (c2 - c1)
+        tt, cc = np.r_[tt, hi], np.r_[cc, max(float(left), 0.0)]
+    return tt, cc
+
+
+def _dosed_auc(
+    t: np.ndarray, c: np.ndarray, times: Sequence[float], start: float, end: float
+) -> float:
+    """AUC of the predicted curve over [start, end], integrated dosing interval by dosing
+    interval (:func:`_interval_curve`) so that the jump of a bolus at a dose time is not
+    smeared over a grid step."""
+    cuts = [x for x in times if start < x < end]
+    edges = [start, *cuts, end]
+    total = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        tt, cc = _interval_curve(t, c, lo, hi, dose_at_hi=hi in cuts or hi in times)
+        if tt.size:
+            total += auc_trapezoid(*clip_curve(tt, cc, lo, hi))
+    return total
+
+
+def compare_summary(
+    setup: CaseSetup,
+    sim: GroupSimulation,
+    timed: Sequence[OutputComparison] = (),
+    others: Sequence[OutputComparison] = (),
+) -> tuple[SummaryComparison, ...]:
     """The group's published summary statistics vs the same statistics of its predicted curve
-    (for a mixture group, the weighted mean curve), in the published unit."""
+    (for a mixture group, the weighted mean curve), in the published unit. In a multiple-dose
+    case a row counts from its dose (the row's ``dose``, else the case's ``after_dose``): AUC
+    windows start at that dose, Cmax and tmax are taken over its dosing interval, CL and CL/F
+    are the dose over the AUC of that interval (over AUC 0–∞ after a single dose). ``timed``
+    and ``others``: the time-course comparisons of this group and of the case's other groups,
+    for the plausibility guard (:func:`implausible`)."""
     case, model = setup.case, setup.model
     out: list[SummaryComparison] = []
     t = sim.frame["time"].to_numpy()
-    for row in (r for r in setup.summary if r.group == (sim.group or sim.name)):
+    tunit = model.time_unit
+    times = setup.dose_times or (0.0,)
+    n = len(times)
+    group = sim.group or sim.name  # the case's group (its profile)
+    for row in (r for r in setup.summary if r.group == group):
         ref = case.outputs[row.output]
         target = ModelUnit(
             sim.units[ref.id],
@@ -606,22 +736,33 @@ def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComp
         )
         c = sim.frame[ref.id].to_numpy()
         f = _summary_factor(row, setup, target, ref.molecular_weight)
+        index = _dose_index(row.dose if row.dose is not None else case.after_dose, n)
+        i = 0 if index is None else index
+        t0 = times[i]
+        t_next = times[i + 1] if i + 1 < n else setup.end
+        basis = f"after dose {i + 1} of {n} at {t0:g} {tunit.text}" if n > 1 else ""
+        after = t >= t0 - 1e-9
+        ti, ci = _interval_curve(t, c, t0, t_next, dose_at_hi=i + 1 < n)
         predicted = math.nan
         if row.metric == "AUC":
             assert row.window is not None
             a, b, unit = row.window
-            k = _factor(unit, model.time_unit, None, row.where)
-            if b * k <= setup.end * (1 + 1e-9):
-                predicted = auc_trapezoid(*clip_curve(t, c, a * k, b * k))
+            k = _factor(unit, tunit, None, row.where)
+            if t0 + b * k <= setup.end * (1 + 1e-9):
+                predicted = _dosed_auc(t, c, times, t0 + a * k, t0 + b * k)
         elif row.metric == "AUC_inf":
-            predicted = nca(t, c, adj_r2_factor=1e-9).auc_0_inf
+            predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).auc_0_inf
         elif row.metric == "Cmax":
-            predicted = float(c.max())
+            predicted = float(ci.max())
         elif row.metric == "tmax":
-            predicted = float(t[int(np.argmax(c))])
+            predicted = float(ti[int(np.argmax(ci))] - t0)
         elif row.metric == "t_half":
-            predicted = nca(t, c, adj_r2_factor=1e-9).half_life
+            predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).half_life
+        elif row.metric in ("CL", "CL_F"):
+            predicted, basis = _predicted_clearance(setup, group, row, target, t, c, i, basis)
         predicted /= f
+        if case.steady_state and n > 1 and i > 0:
+            basis = _steady_state_note(t, c, times, i, setup.end, basis)
         fe = fold_error(predicted, row.value)
         out.append(
             SummaryComparison(
@@ -640,9 +781,187 @@ def compare_summary(setup: CaseSetup, sim: GroupSimulation) -> tuple[SummaryComp
                 source=f"{Path(row.where).name} ({row.source_table})"
                 if row.source_table
                 else Path(row.where).name,
+                basis=basis,
+                excluded=implausible(
+                    row,
+                    row.value * f,
+                    timed,
+                    others,
+                    _observed_clearance(setup, group, row, target, timed)
+                    if row.metric in ("CL", "CL_F")
+                    else None,
+                ),
             )
         )
     return tuple(out)
+
+
+def _dose_at(setup: CaseSetup, row: SummaryRow, t0: float) -> Any:
+    """The amount (pint quantity) given into ``row.output``'s compound at time ``t0`` (model
+    time unit), or None."""
+    tunit = setup.model.time_unit
+    amount = None
+    for d in _output_doses(setup.case, setup.run, row.output):
+        start = _factor(d.time, tunit, None, row.where) if d.time else 0.0
+        step = _factor(d.interval, tunit, None, row.where) if d.interval else 0.0
+        if any(abs(start + k * step - t0) <= 1e-6 * max(1.0, t0) for k in range(d.count)):
+            q = parse_quantity(d.amount, where=row.where)
+            amount = q if amount is None else amount + q
+    return amount
+
+
+def _clearance_value(
+    setup: CaseSetup, group: str, row: SummaryRow, target: ModelUnit, amount: Any, auc: float
+) -> float:
+    """``amount`` / ``auc`` (model units of the output × time) in ``row.unit`` (per kg: over
+    the group's weight): the one place a clearance is formed."""
+    ref = setup.case.outputs[row.output]
+    per_kg = _is_kg(row.unit)
+    try:
+        cl = clearance(
+            amount,
+            auc * target.quantity() * setup.model.time_unit.quantity(),
+            molecular_weight=ref.molecular_weight,
+            where=row.where,
+        ).to(parse_quantity(f"1 {row.unit}").units * (ureg.kg if per_kg else 1))
+    except UnitError as err:
+        raise ValidationDataError(err.what, where=row.where, hint=err.hint) from None
+    value = float(cl.magnitude)
+    if per_kg:
+        weight = parse_quantity(str(setup.case.groups[group]["weight"]), where=row.where)
+        value /= float(weight.to("kg").magnitude)
+    return value
+
+
+def _predicted_clearance(
+    setup: CaseSetup,
+    group: str,
+    row: SummaryRow,
+    target: ModelUnit,
+    t: np.ndarray,
+    c: np.ndarray,
+    i: int,
+    basis: str,
+) -> tuple[float, str]:
+    """(predicted clearance in the published unit, basis text): the dose given at dose ``i``
+    into the output's compound over the AUC of its dosing interval (0–∞ after a single
+    dose)."""
+    times = setup.dose_times or (0.0,)
+    n, t0 = len(times), times[i]
+    tunit = setup.model.time_unit
+    amount = _dose_at(setup, row, t0)
+    if amount is None:
+        return math.nan, f"{basis}; no dose of {row.output} at this time".lstrip("; ")
+    if n == 1:
+        auc = nca(t - t0, c, adj_r2_factor=1e-9).auc_0_inf
+        span = "AUC 0–∞"
+    else:
+        tau = times[i + 1] - t0 if i + 1 < n else t0 - times[i - 1]
+        if t0 + tau > setup.end * (1 + 1e-9):
+            return math.nan, f"{basis}; the run ends before the dosing interval does"
+        auc = _dosed_auc(t, c, times, t0, t0 + tau)
+        span = f"AUCτ 0–{tau:g} {tunit.text}"
+    value = _clearance_value(setup, group, row, target, amount, auc)
+    text = f"{amount:~P} / {span}"
+    if _is_kg(row.unit):
+        text += f" / {setup.case.groups[group]['weight']}"
+    return value, (f"{basis}; {text}" if basis else text)
+
+
+def _observed_clearance(
+    setup: CaseSetup,
+    group: str,
+    row: SummaryRow,
+    target: ModelUnit,
+    timed: Sequence[OutputComparison],
+) -> float | None:
+    """dose / observed AUC (from the first sample to the last) of the group's own time course,
+    in ``row.unit``, for the plausibility guard of a single-dose clearance (None: no time
+    course, several doses, or no dose of the output)."""
+    o = next((x for x in timed if x.output == row.output), None)
+    if o is None or len(setup.dose_times) > 1 or not o.unit_factor or not o.auc_observed > 0:
+        return None
+    amount = _dose_at(setup, row, setup.dose_times[0] if setup.dose_times else 0.0)
+    if amount is None:
+        return None
+    return _clearance_value(setup, group, row, target, amount, o.auc_observed / o.unit_factor)
+
+
+def _steady_state_note(
+    t: np.ndarray, c: np.ndarray, times: Sequence[float], i: int, end: float, basis: str
+) -> str:
+    """``basis`` plus a note when the prediction is not at the steady state the study states:
+    the AUC over dose ``i``'s interval differs from the previous interval's by more than
+    :data:`STEADY_STATE_TOLERANCE`."""
+    tau = times[i] - times[i - 1]
+    if times[i] + tau > end * (1 + 1e-9):
+        return basis
+    before = _dosed_auc(t, c, times, times[i - 1], times[i])
+    now = _dosed_auc(t, c, times, times[i], times[i] + tau)
+    change = now / before - 1 if before > 0 else math.inf
+    if abs(change) <= STEADY_STATE_TOLERANCE:
+        return f"{basis}; steady state (interval AUC {100 * change:+.1f} %)"
+    return (
+        f"{basis}; NOT at the stated steady state in the prediction (interval AUC "
+        f"{100 * change:+.0f} % over the previous)"
+    )
+
+
+def implausible(
+    row: SummaryRow,
+    model_value: float,
+    timed: Sequence[OutputComparison],
+    others: Sequence[OutputComparison] = (),
+    clearance_course: float | None = None,
+) -> str:
+    """Why a published AUC, AUC_inf or Cmax (``model_value``: in model units) is implausible:
+    it differs by more than :data:`PLAUSIBLE_FOLD` from the same statistic of the group's
+    observed time course of that output or, for a group without one, from that of every other
+    group of the case (a unit or curation error in the table); "" when plausible or when the
+    case has no time course of the output to check against. A CL or CL/F (``model_value``:
+    in its published unit) is checked against ``clearance_course``, the dose over the group's
+    observed AUC."""
+    if row.metric in ("CL", "CL_F") and clearance_course is not None:
+        ratio = model_value / clearance_course if clearance_course > 0 else math.nan
+        if not (model_value > 0 and math.isfinite(ratio)):
+            return ""
+        if 1 / PLAUSIBLE_FOLD <= ratio <= PLAUSIBLE_FOLD:
+            return ""
+        return (
+            f"implausible: {row.value:g} {row.unit} is {ratio:.3g}× the dose over the AUC of "
+            f"the group's observed time course of {row.output} ({clearance_course:.4g} "
+            f"{row.unit}; > {PLAUSIBLE_FOLD:g}-fold apart: a unit or curation error in the "
+            "table?); left out of the metrics and verdicts"
+        )
+    if row.metric not in ("AUC", "AUC_inf", "Cmax"):
+        return ""
+    kind = "Cmax" if row.metric == "Cmax" else "AUC"
+    own = [x for x in timed if x.output == row.output]
+    pool, whose = (
+        (own, "the group's")
+        if own
+        else (
+            [x for x in others if x.output == row.output],
+            "every other group's",
+        )
+    )
+    courses = [
+        (x.cmax_observed if kind == "Cmax" else x.auc_observed) / x.unit_factor
+        for x in pool
+        if x.unit_factor
+    ]
+    courses = [v for v in courses if v > 0 and math.isfinite(v)]
+    if not courses or not model_value > 0:
+        return ""
+    ratios = [model_value / v for v in courses]
+    if any(1 / PLAUSIBLE_FOLD <= r <= PLAUSIBLE_FOLD for r in ratios):
+        return ""
+    ratio = min(ratios, key=lambda r: abs(math.log(r)))
+    return (
+        f"implausible: {row.value:g} {row.unit} is {ratio:.3g}× the {kind} of {whose} observed "
+        f"time course of {row.output} (> {PLAUSIBLE_FOLD:g}-fold apart: a unit or curation "
+        "error in the table?); left out of the metrics and verdicts"
+    )
 
 
 def _predicted_exposure(
@@ -789,12 +1108,21 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
     groups = []
     twins: dict[tuple[str, str], np.ndarray] = {}
     for arm_setup in setups:
-        for name in case.groups:
-            sim = simulate_group(arm_setup, name)
+        sims = {name: simulate_group(arm_setup, name) for name in case.groups}
+        timed_by = {
+            name: tuple(
+                c
+                for c in (compare_output(arm_setup, sim, o) for o in case.outputs)
+                if c is not None
+            )
+            for name, sim in sims.items()
+        }
+        for name, sim in sims.items():
             if sim.twins is not None:
                 for j, sid in enumerate(arm_setup.selections):
                     twins[sim.name, sid] = sim.twins[:, :, j]
-            comparisons = [compare_output(arm_setup, sim, oname) for oname in case.outputs]
+            timed = timed_by[name]
+            others = tuple(c for g, cs in timed_by.items() if g != name for c in cs)
             mix = case.mixtures.get(name)
             groups.append(
                 GroupResult(
@@ -802,11 +1130,11 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
                     description=case.descriptions.get(name, name),
                     explain=sim.explain,
                     members=sim.members,
-                    outputs=tuple(c for c in comparisons if c is not None),
+                    outputs=timed,
                     mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
                     if mix is not None
                     else None,
-                    summary=compare_summary(arm_setup, sim),
+                    summary=compare_summary(arm_setup, sim, timed, others),
                     trial=sim.trial,
                     arm=arm_setup.arm.name if arm_setup.arm else None,
                 )
@@ -840,9 +1168,25 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
         passed=bool(passed),
         model_sha256=setup.model.sha256,
         sensitivity=case_sensitivity(setup) if sensitivity and case.groups else None,
-        warnings=_other_arm_notes(case) + tuple(w for s in setups for w in case_warnings(s)),
+        warnings=_other_arm_notes(case)
+        + tuple(w for s in setups for w in case_warnings(s))
+        + summary_warnings(groups),
         arms=tuple(ArmInfo(a.name, a.doses, a.end, a.description) for a in case.arms),
     )
+
+
+def summary_warnings(groups: Sequence[GroupResult]) -> tuple[str, ...]:
+    """The summary rows a reader must know about: implausible rows (left out of the metrics)
+    and predictions not at a stated steady state."""
+    out = []
+    for g in groups:
+        for s in g.summary:
+            what = f"group {g.name}: summary {s.output} {s.metric} ({s.source})"
+            if s.excluded:
+                out.append(f"{what}: {s.excluded}")
+            if "NOT at the stated steady state" in s.basis:
+                out.append(f"{what}: {s.basis}")
+    return tuple(out)
 
 
 def _run_case_job(

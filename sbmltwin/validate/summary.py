@@ -26,10 +26,12 @@ from sbmltwin.units import parse_quantity
 
 __all__ = [
     "COMPARED_METRICS",
+    "DOSE_COLUMN",
     "METRICS",
     "STATISTICS",
     "SUMMARY_COLUMNS",
     "SummaryRow",
+    "parse_dose_ref",
     "parse_summary_row",
     "read_summary",
 ]
@@ -50,6 +52,10 @@ SUMMARY_COLUMNS = (
     "window_unit",
     "source_table",
 )
+#: an optional last column: which dose of a multiple-dose regimen the row's window, Cmax,
+#: tmax, t½ and CL/F count from ("first", "last" or N, 1-based; empty: the case's
+#: ``[observed] after_dose``)
+DOSE_COLUMN = "dose"
 #: metrics a summary file may hold
 METRICS = (
     "AUC",
@@ -68,7 +74,7 @@ METRICS = (
     "MRT",
 )
 #: metrics sbmltwin predicts and compares (the others are listed as not compared)
-COMPARED_METRICS = ("AUC", "AUC_inf", "Cmax", "tmax", "t_half")
+COMPARED_METRICS = ("AUC", "AUC_inf", "Cmax", "tmax", "t_half", "CL", "CL_F")
 STATISTICS = ("mean", "geometric_mean", "median", "unstated")
 _DIMENSION = {
     "AUC": "[mass] * [time] / [length] ** 3",
@@ -76,7 +82,11 @@ _DIMENSION = {
     "Cmax": "[mass] / [length] ** 3",
     "tmax": "[time]",
     "t_half": "[time]",
+    "CL": "[length] ** 3 / [time]",
+    "CL_F": "[length] ** 3 / [time]",
 }
+#: a clearance may be per kg of body weight (predicted: the twin's clearance / its weight)
+_PER_KG = "[length] ** 3 / [time] / [mass]"
 _FILE_LIMIT = 8 * 1024 * 1024  # a published table is small; refuse anything bigger
 
 
@@ -98,6 +108,8 @@ class SummaryRow:
     n: int | None
     window: tuple[float, float, str] | None  # AUC window; end = inf for AUC_inf
     source_table: str
+    #: the dose the row counts from (1-based, or "last"); None: the case's ``after_dose``
+    dose: int | str | None = None
 
 
 def _number(text: str, where: str, column: str, *, allow_inf: bool = False) -> float:
@@ -152,11 +164,13 @@ def parse_summary_row(cells: Mapping[str, str | None], where: str) -> SummaryRow
         if metric in _DIMENSION:
             want = _DIMENSION[metric]
             mol = want.replace("[mass]", "[substance]")
-            if not (q.check(want) or q.check(mol)):
+            per_kg = metric in ("CL", "CL_F") and q.check(_PER_KG)
+            if not (q.check(want) or q.check(mol) or per_kg):
                 raise ValidationDataError(
                     f"column 'unit': {unit[:40]!r} is not a unit of {metric}",
                     where=where,
-                    hint=f"a unit of dimension {want} (or with amount of substance)",
+                    hint=f"a unit of dimension {want} (or with amount of substance"
+                    + (", or per kg)" if metric in ("CL", "CL_F") else ")"),
                 )
     n_value = _number(cell("n"), where, "n")
     if not math.isnan(n_value) and (n_value < 1 or not n_value.is_integer()):
@@ -202,6 +216,31 @@ def parse_summary_row(cells: Mapping[str, str | None], where: str) -> SummaryRow
         n=None if math.isnan(n_value) else int(n_value),
         window=window,
         source_table=cell("source_table"),
+        dose=parse_dose_ref(cell(DOSE_COLUMN), f"{where} column '{DOSE_COLUMN}'"),
+    )
+
+
+def parse_dose_ref(text: object, where: str) -> int | str | None:
+    """Which dose of a multiple-dose regimen a statistic counts from: ``"first"`` → 1,
+    ``"last"``, or a count N ≥ 1 (``"3"`` or 3); empty → None (not stated).
+
+    >>> parse_dose_ref("last", "x"), parse_dose_ref("2", "x"), parse_dose_ref("", "x")
+    ('last', 2, None)
+    """
+    if text is None or text == "":
+        return None
+    if isinstance(text, str):
+        word = text.strip().lower()
+        if word in ("first", "last"):
+            return 1 if word == "first" else "last"
+        if word.isdigit() and len(word) <= 6 and int(word) >= 1:
+            return int(word)
+    elif isinstance(text, int) and not isinstance(text, bool) and 1 <= text <= 999_999:
+        return text
+    raise ValidationDataError(
+        f"dose {str(text)[:40]!r} is not first, last or a dose number",
+        where=where,
+        hint='write "last", "first" or N (1-based: 1 is the first dose)',
     )
 
 
@@ -218,15 +257,15 @@ def read_summary(path: Path) -> tuple[SummaryRow, ...]:
     try:
         reader = csv.DictReader(text.splitlines())
         header = tuple(reader.fieldnames or ())
-        if header != SUMMARY_COLUMNS:
+        if header not in (SUMMARY_COLUMNS, (*SUMMARY_COLUMNS, DOSE_COLUMN)):
             missing = [c for c in SUMMARY_COLUMNS if c not in header]
-            extra = [c for c in header if c not in SUMMARY_COLUMNS]
+            extra = [c for c in header if c not in (*SUMMARY_COLUMNS, DOSE_COLUMN)]
             raise ValidationDataError(
                 "the header is not the summary format"
                 + (f"; missing {', '.join(missing)}" if missing else "")
                 + (f"; unknown {', '.join(map(str, extra))[:80]}" if extra else ""),
                 where=f"{path}:1",
-                hint=f"columns: {', '.join(SUMMARY_COLUMNS)}",
+                hint=f"columns: {', '.join(SUMMARY_COLUMNS)} (and optionally {DOSE_COLUMN})",
             )
         rows = []
         for i, cells in enumerate(reader, 2):
