@@ -917,8 +917,8 @@ def implausible(
     """Why a published AUC, AUC_inf or Cmax (``model_value``: in model units) is implausible:
     it differs by more than :data:`PLAUSIBLE_FOLD` from the same statistic of the group's
     observed time course of that output or, for a group without one, from that of every other
-    group of the case (a unit or curation error in the table); "" when plausible or when the
-    case has no time course of the output to check against. A CL or CL/F (``model_value``:
+    group of the case, in any arm (a unit or curation error in the table); "" when plausible
+    or when the case has no time course of the output to check against. A CL or CL/F (``model_value``:
     in its published unit) is checked against ``clearance_course``, the dose over the group's
     observed AUC."""
     if row.metric in ("CL", "CL_F") and clearance_course is not None:
@@ -1107,38 +1107,38 @@ def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCas
     setup = setups[0]
     groups = []
     twins: dict[tuple[str, str], np.ndarray] = {}
+    runs = []
     for arm_setup in setups:
-        sims = {name: simulate_group(arm_setup, name) for name in case.groups}
-        timed_by = {
-            name: tuple(
+        for name in case.groups:
+            sim = simulate_group(arm_setup, name)
+            timed = tuple(
                 c
                 for c in (compare_output(arm_setup, sim, o) for o in case.outputs)
                 if c is not None
             )
-            for name, sim in sims.items()
-        }
-        for name, sim in sims.items():
-            if sim.twins is not None:
-                for j, sid in enumerate(arm_setup.selections):
-                    twins[sim.name, sid] = sim.twins[:, :, j]
-            timed = timed_by[name]
-            others = tuple(c for g, cs in timed_by.items() if g != name for c in cs)
-            mix = case.mixtures.get(name)
-            groups.append(
-                GroupResult(
-                    name=sim.name,
-                    description=case.descriptions.get(name, name),
-                    explain=sim.explain,
-                    members=sim.members,
-                    outputs=timed,
-                    mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
-                    if mix is not None
-                    else None,
-                    summary=compare_summary(arm_setup, sim, timed, others),
-                    trial=sim.trial,
-                    arm=arm_setup.arm.name if arm_setup.arm else None,
-                )
+            runs.append((arm_setup, name, sim, timed))
+    for arm_setup, name, sim, timed in runs:
+        if sim.twins is not None:
+            for j, sid in enumerate(arm_setup.selections):
+                twins[sim.name, sid] = sim.twins[:, :, j]
+        # the plausibility guard's references: every other group's time courses, in any arm
+        others = tuple(c for _, _, other, cs in runs if other.name != sim.name for c in cs)
+        mix = case.mixtures.get(name)
+        groups.append(
+            GroupResult(
+                name=sim.name,
+                description=case.descriptions.get(name, name),
+                explain=sim.explain,
+                members=sim.members,
+                outputs=timed,
+                mixture=MixtureInfo(mix.gene, mix.population, tuple(mix.exclude_phenotypes))
+                if mix is not None
+                else None,
+                summary=compare_summary(arm_setup, sim, timed, others),
+                trial=sim.trial,
+                arm=arm_setup.arm.name if arm_setup.arm else None,
             )
+        )
     ratios = ratio_results(case, groups, setup.model.time_unit, twins)
     if case.groups:  # the reference group's arm
         ref_arm = next(a for r, _, a in case.run_groups() if r == reference_group(case))

@@ -144,3 +144,22 @@ def test_implausible_published_values_are_flagged_and_left_out(tmp_path: Path) -
     assert result.metrics.cmax.n == 2 and result.metrics.auc.n == 3
     warnings = "\n".join(result.warnings)
     assert warnings.count("implausible:") == 3 and "group IM: summary plasma Cmax" in warnings
+
+
+def test_guard_checks_a_table_only_arm_against_the_other_arms(tmp_path: Path) -> None:
+    """In a case with arms, a group with no time course in its arm (PM@PO) is checked against
+    every other group's time courses, in any arm (tests/data/validation/arms.*)."""
+    for p in DATA.glob("arms*"):
+        shutil.copy(p, tmp_path / p.name)
+    summary = tmp_path / "arms.summary.csv"
+    summary.write_text(summary.read_text() + "PM@PO,plasma,Cmax,mean,1792.429152,mg/L,,,,6,,,,T9\n")
+    result = run_case(load_case(tmp_path / "arms.toml"), sensitivity=False)
+    pm_po = result.group("PM@PO")
+    assert pm_po is not None and pm_po.outputs == ()
+    bad = [s for s in pm_po.summary if s.excluded]
+    assert len(bad) == 1 and bad[0].observed == pytest.approx(1792.429152)
+    assert "every other group's observed time course" in bad[0].excluded
+    # judged on its plausible rows only: AUC_inf and the right Cmax, both exact
+    ((_, aucs, cmaxes, ok),) = pm_po.summary_judged()
+    assert ok and len(aucs) == 1 and len(cmaxes) == 1
+    assert any("group PM@PO: summary plasma Cmax" in w for w in result.warnings)
