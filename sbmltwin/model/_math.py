@@ -5,7 +5,34 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["ast_nodes", "math_elements"]
+from sbmltwin.errors import ModelCheckError
+
+__all__ = ["ast_nodes", "math_elements", "require_ast_types"]
+
+
+def require_ast_types() -> None:
+    """Raise :class:`ModelCheckError` when libsbml's ``ASTNode.getType()`` cannot be compared
+    with ``libsbml.AST_*`` in this process.
+
+    Importing another SWIG binding of libsbml *after* python-libsbml (libsedml, which tellurium
+    imports) makes ``getType()`` return an opaque SWIG pointer: every comparison is then False
+    and a lint written with ``getType()`` would find nothing, silently. Checked on every lint
+    (a few microseconds), since the import can happen at any time.
+    """
+    import libsbml
+
+    node = libsbml.parseL3Formula("time")
+    if node is not None and node.getType() == libsbml.AST_NAME_TIME:
+        return
+    raise ModelCheckError(
+        "the pre-flight lint cannot run in this process: libsbml's ASTNode.getType() returns "
+        f"{type(node.getType()).__name__ if node is not None else 'nothing'} objects, not "
+        "AST_* numbers (another libsbml SWIG binding, e.g. libsedml via tellurium, was imported "
+        "after libsbml), so every rule would silently pass",
+        where="libsbml",
+        hint="run sbmltwin in a process that does not import tellurium/libsedml, or import "
+        "them before libsbml and sbmltwin",
+    )
 
 
 def ast_nodes(ast: Any) -> Iterator[Any]:

@@ -18,7 +18,7 @@ from sbmltwin.errors import (
     Severity,
     UnsupportedSbmlFeatureError,
 )
-from sbmltwin.model._math import ast_nodes, math_elements
+from sbmltwin.model._math import ast_nodes, math_elements, require_ast_types
 from sbmltwin.model.load import _issues
 from sbmltwin.model.types import Model
 
@@ -174,7 +174,12 @@ def _variable_factorial(node: Any, constant: set[str], factorial_functions: set[
 
 
 def preflight(model: Model, doc: Any | None = None) -> tuple[Issue, ...]:
-    """Features libroadrunner refuses or mishandles (errors) and fragile constructs (warnings)."""
+    """Features libroadrunner refuses or mishandles (errors) and fragile constructs (warnings).
+
+    Raises :class:`ModelCheckError` when libsbml's AST types are unusable in this process
+    (:func:`require_ast_types`): the rules below would otherwise silently find nothing.
+    """
+    require_ast_types()
     doc = model.document() if doc is None else doc
     m = doc.getModel()
     out: list[Issue] = []
