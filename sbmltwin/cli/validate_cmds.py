@@ -28,6 +28,7 @@ def _run_validation(
 ) -> tuple[Manifest, dict[str, Path]]:
     import sys
 
+    from sbmltwin.engine.solver_log import SOLVER_PREFIX
     from sbmltwin.report import build_manifest, write_report
     from sbmltwin.report.manifest import SkippedCase
     from sbmltwin.validate.cases import find_cases, load_case, split_by_model, validation_dir
@@ -57,6 +58,14 @@ def _run_validation(
             click.echo(f"[{count}/{len(cases)}] {result.id} done", err=True)
 
     results = run_cases(cases, sensitivity=True, workers=workers, on_done=done)
+    noisy = [r.id for r in results if any(w.startswith(SOLVER_PREFIX) for w in r.warnings)]
+    if noisy:  # counted per case, one line per kind; said once here, not line by line
+        named = ", ".join(noisy[:5]) + (f" and {len(noisy) - 5} more" if len(noisy) > 5 else "")
+        click.echo(
+            f"libroadrunner's CVODE printed solver messages in {len(noisy)} case(s) ({named}); "
+            "they are counted, one line per kind, in each case's warnings in the report",
+            err=True,
+        )
     run = ValidationRun.of(results)
     manifest = build_manifest(cases, run, command=command, out_dir=out_dir, skipped=skipped)
     written = write_report(manifest, out_dir, html=html, pdf=pdf)

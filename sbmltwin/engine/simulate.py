@@ -27,6 +27,7 @@ import pandas as pd
 from sbmltwin.engine._bounds import check_output_size, check_span
 from sbmltwin.engine.compile import CompiledModel
 from sbmltwin.engine.dosing import DoseEvent, Regimen, resolve_regimen
+from sbmltwin.engine.solver_log import capture_solver_output
 from sbmltwin.errors import SimulationError
 from sbmltwin.model import Model
 from sbmltwin.units import ModelUnit
@@ -379,18 +380,20 @@ def _run_segments(
 
     What ``rr.simulate(times=...)`` does per segment, without its Python wrapper (which only
     checks arguments and builds the same options): ``RoadRunner._simulate(options)``.
+    CVODE's console messages are counted, not printed (:mod:`sbmltwin.engine.solver_log`).
     """
-    for seg in segments:
-        _apply(rr, seg.doses)
-        options = seg.options
-        if options is None:
-            data = np.asarray(rr.simulate(times=seg.times))
-        else:
-            data = np.asarray(rr._simulate(options))
-        out[seg.mask] = data[seg.rows]
-    if end_doses:
-        _apply(rr, end_doses)
-        out[-1] = np.asarray(rr.getSelectedValues())
+    with capture_solver_output():
+        for seg in segments:
+            _apply(rr, seg.doses)
+            options = seg.options
+            if options is None:
+                data = np.asarray(rr.simulate(times=seg.times))
+            else:
+                data = np.asarray(rr._simulate(options))
+            out[seg.mask] = data[seg.rows]
+        if end_doses:
+            _apply(rr, end_doses)
+            out[-1] = np.asarray(rr.getSelectedValues())
     return out
 
 

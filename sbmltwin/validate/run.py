@@ -8,6 +8,7 @@ personalizes and simulates one twin is :func:`simulate_twin`.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -24,6 +25,7 @@ from sbmltwin.engine.dosing import Dose, Route
 from sbmltwin.engine.effects import check_binding_effects
 from sbmltwin.engine.outputs import output_factor
 from sbmltwin.engine.simulate import output_unit
+from sbmltwin.engine.solver_log import collect_solver_messages
 from sbmltwin.errors import UnitError, ValidationDataError
 from sbmltwin.model import Model, load_model, require_simulatable
 from sbmltwin.personalize import ParameterSet, load_bindings, parse_profile
@@ -1102,7 +1104,18 @@ def case_sensitivity(setup: CaseSetup, group: str | None = None) -> SensitivityT
 
 
 def run_case(case: ValidationCase, *, sensitivity: bool = True) -> ValidationCaseResult:
-    """Run every group of ``case`` (in each of its arms) and compare with its observations."""
+    """Run every group of ``case`` (in each of its arms) and compare with its observations.
+
+    What libroadrunner's CVODE prints while the case runs is counted into the case's warnings,
+    one line per kind (:mod:`sbmltwin.engine.solver_log`), instead of reaching the terminal."""
+    with collect_solver_messages() as solver:
+        result = _run_case(case, sensitivity=sensitivity)
+    if not solver.kinds:
+        return result
+    return dataclasses.replace(result, warnings=result.warnings + solver.lines())
+
+
+def _run_case(case: ValidationCase, *, sensitivity: bool) -> ValidationCaseResult:
     setups = prepare_arms(case)
     setup = setups[0]
     groups = []
