@@ -233,6 +233,8 @@ Protocol: `model_library/glimepiride/README.md`. One case per intervention (`<St
   steady state (`after_dose = "last"`, `steady_state = true`); Matsuki2007 bid from the first dose,
   its "evening" tmax from the second (the summary file's `dose` column).
 * Table-only studies get a summary-only case (`[observed] summary` without `file`): Cho2011.
+  Genotype-defined groups reported in tables only join their study's case (Kim2017 CYP2C9 *1/*1,
+  *1/*3), judged on their tables.
 """
 
 SPEC = PkdbSpec(

@@ -275,6 +275,8 @@ tables of the cited papers, König lab, MIT by location; attribute PK-DB and the
   sbmltwin does not compare: no case.
 * Table-only arms get a summary-only case (`[observed] summary` without `file`): Lo1995_PO100
   (100 mg oral; Lo1995 is a training study in the protocol, so its role is training).
+  Genotype-defined groups reported in tables only join their study's case (Fischer2002 CYP2C9
+  *1/*1, *1/*2; group sizes from the curation's group table), judged on their tables.
 * IV cases need issue 15's windows for a meaningful observed AUC (the current runner prepends (0, 0)).
 """
 

@@ -17,6 +17,7 @@ dropping of negative concentrations (digitisation below zero), which is counted 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -80,6 +81,7 @@ class Case:
     after_dose: str | int | None = None  # multiple doses: the dose summary rows count from
     steady_state: bool = False  # the study states its summary rows are at steady state
     summary_outputs: list[str] | None = None  # a summary-only case: the outputs of its rows
+    table_groups: list[str] = field(default_factory=list)  # groups judged on tables only
 
 
 OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "sd"]
@@ -90,6 +92,7 @@ def write_case(out: Path, case: Case) -> None:
     summary statistics only — ``summary_outputs`` set, no rows — gets no CSV)."""
     table_only = case.summary_outputs is not None
     seen = {g.name for g in case.groups} if table_only else {r[0] for r in case.rows}
+    seen |= set(case.table_groups)
     groups = [g for g in case.groups if g.name in seen]
     assert groups, f"{case.id}: no observations"
     if not table_only:
@@ -486,6 +489,60 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
 
+def _group_count(sdir: Path, study: str, gid: str) -> float | None:
+    """The group's size in the curation's group table (the table rows' ``count`` may be the
+    whole study's), or None."""
+    tg = _study_groups(sdir, study)
+    if "group_count" not in tg.columns:
+        return None
+    counts = tg[tg["name"] == gid]["group_count"].map(num).dropna()
+    return float(counts.iloc[0]) if len(counts) else None
+
+
+def _compared_rows(
+    spec: PkdbSpec, summary: Sequence[Mapping[str, Any]], label: str
+) -> list[Mapping[str, Any]]:
+    """The summary rows of arm ``label`` that sbmltwin compares (a metric it predicts, of an
+    output of the drug's cases)."""
+    return [
+        r
+        for r in summary
+        if r["group"].partition("@")[2] == label
+        and r["metric"] in COMPARED_METRICS
+        and r["output"] in spec.outputs
+    ]
+
+
+def _add_table_groups(
+    spec: PkdbSpec,
+    sdir: Path,
+    study: str,
+    case: Case,
+    summary: Sequence[Mapping[str, Any]],
+    label: str,
+    kept_groups: Mapping[str, str],
+) -> None:
+    """Add to ``case`` the genotype-defined groups of its arm that the study reports in tables
+    only (e.g. Kim2017's CYP2C9 *1/*1 and *1/*3): judged on their published statistics. Pooled
+    or phenotype-mixture table groups are not added (they overlap the case's groups)."""
+    by_name = {name: gid for gid, name in kept_groups.items()}
+    have = {g.name for g in case.groups}
+    mine = _compared_rows(spec, summary, label)
+    for name in dict.fromkeys(r["group"].partition("@")[0] for r in mine):
+        if name in have or name not in by_name:
+            continue
+        n = _group_count(sdir, study, by_name[name]) or next(
+            r["n"] for r in mine if r["group"].partition("@")[0] == name
+        )
+        group = pkdb_group(spec, sdir, study, by_name[name], n)
+        if group.genotype_defined:
+            group = dataclasses.replace(
+                group, description="published tables only — " + group.description
+            )
+            case.groups.append(group)
+            case.table_groups.append(group.name)
+
+
 def _summary_case(
     spec: PkdbSpec,
     sdir: Path,
@@ -498,13 +555,7 @@ def _summary_case(
 ) -> Case | None:
     """A case of published summary statistics only (``[observed] summary`` without ``file``) for
     a table-only arm: its groups are those with a statistic sbmltwin compares (None: none)."""
-    mine = [
-        r
-        for r in summary
-        if r["group"].partition("@")[2] == label
-        and r["metric"] in COMPARED_METRICS
-        and r["output"] in spec.outputs
-    ]
+    mine = _compared_rows(spec, summary, label)
     if not mine:
         return None
     by_name = {name: gid for gid, name in kept_groups.items()}
@@ -632,6 +683,8 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 case.summary = path.name
                 case.arm = _safe(arm.key) if len(keys) > 1 else None
                 case.after_dose, case.steady_state = arm.after_dose, arm.steady_state
+                label = _safe(arm.key) if len(keys) > 1 else ""
+                _add_table_groups(spec, sdir, study, case, summary, label, kept_groups)
             write_case(out, case)
         for arm in table_arms.get(study, []):
             label = _safe(arm.key) if len(keys) > 1 else ""
@@ -662,7 +715,10 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 - in_cases
             ):
                 desc = (
-                    "summary only — " + pkdb_group(spec, sdir, study, gid, counts[gid]).description
+                    "summary only — "
+                    + pkdb_group(
+                        spec, sdir, study, gid, _group_count(sdir, study, gid) or counts[gid]
+                    ).description
                 )
                 entry.groups += ("; " if entry.groups else "") + desc
             if study in spec.summary_only and not arms_by_study.get(study):

@@ -804,8 +804,8 @@ def _dose_at(setup: CaseSetup, row: SummaryRow, t0: float) -> Any:
     tunit = setup.model.time_unit
     amount = None
     for d in _output_doses(setup.case, setup.run, row.output):
-        start = _factor(d.time, tunit, None, row.where) if d.time else 0.0
-        step = _factor(d.interval, tunit, None, row.where) if d.interval else 0.0
+        start = to_model_units(parse_quantity(d.time, where=row.where), tunit)
+        step = to_model_units(parse_quantity(d.interval), tunit) if d.interval else 0.0
         if any(abs(start + k * step - t0) <= 1e-6 * max(1.0, t0) for k in range(d.count)):
             q = parse_quantity(d.amount, where=row.where)
             amount = q if amount is None else amount + q

@@ -63,14 +63,16 @@ def test_case_loads_and_is_consistent(path: Path) -> None:
     regimen = parse_regimen(case.doses, where=str(path))
     assert regimen.doses
     parse_quantity(case.end)
+    tables = [
+        r
+        for r in (read_summary(case.summary) if case.summary else ())
+        if r.arm == (case.arm or "") and r.metric in COMPARED_METRICS
+    ]
+    judged = {r.group for r in tables if r.output in case.outputs}  # groups with table data
     if case.observed is None:  # published tables only: each group has a compared statistic
-        assert case.summary is not None
-        rows = [
-            r
-            for r in read_summary(case.summary)
-            if r.arm == (case.arm or "") and r.metric in COMPARED_METRICS
-        ]
-        obs = pd.DataFrame({"group": [r.group for r in rows], "output": [r.output for r in rows]})
+        obs = pd.DataFrame(
+            {"group": [r.group for r in tables], "output": [r.output for r in tables]}
+        )
         assert set(obs["output"]) == set(case.outputs)
     else:
         obs = pd.read_csv(case.observed)
@@ -79,7 +81,10 @@ def test_case_loads_and_is_consistent(path: Path) -> None:
             parse_quantity(f"1 {unit}")
     assert set(obs["group"].astype(str)) <= set(case.groups)
     assert set(obs["output"]) <= set(case.outputs)
-    assert set(case.groups) <= set(obs["group"].astype(str))  # no group without data
+    # no group without data: a time course, or (tables-only groups) a compared statistic
+    assert set(case.groups) <= set(obs["group"].astype(str)) | judged
+    for name in set(case.groups) - set(obs["group"].astype(str)):
+        assert "tables only" in case.descriptions[name] or case.observed is None, name
     for out in case.outputs.values():
         assert out.molecular_weight
         parse_quantity(out.molecular_weight)
