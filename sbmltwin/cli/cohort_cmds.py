@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from sbmltwin._io import check_output, output_error, output_lock
+from sbmltwin._io import check_output, output_error
 from sbmltwin.cli._base import Interrupted, _load, _time_arg, cli
 from sbmltwin.errors import SbmlTwinError
 from sbmltwin.model import require_simulatable
@@ -149,27 +149,26 @@ def cohort_cmd(
 
     parts = Path(f"{output}.parts")
     try:
-        with output_lock(output):
-            run = run_cohort(
-                model,
-                load_bindings(bindings_path),
-                load_population(population_path),
-                parse_regimen(doses),
-                n=n,
-                seed=seed,
-                output=output,
-                outputs=list(outputs),
-                end=end,
-                points=points,
-                summary_only=summary_only,
-                chunk_size=chunk_size,
-                backend=backend,
-                resume=resume,
-                progress=progress,
-                timecourses=timecourses,
-                molecular_weight=mw,
-                time_unit_out=time_unit_out,
-            )
+        run = run_cohort(
+            model,
+            load_bindings(bindings_path),
+            load_population(population_path),
+            parse_regimen(doses),
+            n=n,
+            seed=seed,
+            output=output,
+            outputs=list(outputs),
+            end=end,
+            points=points,
+            summary_only=summary_only,
+            chunk_size=chunk_size,
+            backend=backend,
+            resume=resume,
+            progress=progress,
+            timecourses=timecourses,
+            molecular_weight=mw,
+            time_unit_out=time_unit_out,
+        )
     except (KeyboardInterrupt, click.Abort, Interrupted) as err:
         abort = getattr(backend, "abort", None)
         if abort is not None:

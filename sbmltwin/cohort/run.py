@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from sbmltwin._io import output_lock
 from sbmltwin.cohort._preflight import check_cohort_inputs
 from sbmltwin.cohort.backends import Backend, SerialBackend
 from sbmltwin.cohort.fast import (
@@ -523,6 +524,9 @@ def run_cohort(
     (:func:`~sbmltwin.engine.prepare_setup`): mass doses convert to amounts with
     ``molecular_weight``, else with the bindings' dosing ``molecular_weight``; doses without
     ``into SID`` go to the bindings' dosing targets; infusions get their inputs.
+    The run holds ``<output>.lock`` (:func:`sbmltwin._io.output_lock`) from preparing the
+    output folder to the merged table: a second run on the same output, from this process or
+    another, gets :class:`~sbmltwin.errors.OutputError` and changes nothing.
     """
     if n < 1 or chunk_size < 1:
         raise SbmlTwinError("n and chunk_size must be at least 1")
@@ -606,55 +610,60 @@ def run_cohort(
         **_unused(bindings, spec),
         "warnings": list(setup.warnings),
     }
-    _prepare(out, parts, settings, resume)
-    chunks = [
-        Chunk(task, k, s, min(s + chunk_size, n)) for k, s in enumerate(range(0, n, chunk_size))
-    ]
-    todo = [c for c in chunks if not _done(parts, c, task.timecourses)]
-    reused = len(chunks) - len(todo)
-    be = backend or SerialBackend()
-    start = time.perf_counter()
-    done = sum(c.stop - c.start for c in chunks) - sum(c.stop - c.start for c in todo)
-    fresh, failed = 0, 0
-    for chunk, result in be.map_unordered(run_chunk, todo, on_crash=crashed_chunk):
-        if result.warnings is not None:  # before the main part: a finished chunk 0 has them
-            (parts / "warnings.json").write_text(json.dumps(list(result.warnings)), "utf-8")
-        if result.timecourses is not None:  # first: the main part marks the chunk finished
-            _write_atomic_table(result.timecourses, _tc_part(parts, chunk.number))
-        _write_atomic_table(result.table, _part(parts, chunk.number))
-        fresh += result.table.num_rows
-        failed += _failed(result.table)
-        if progress is not None:
-            elapsed = time.perf_counter() - start
-            rate = fresh / elapsed if elapsed > 0 else math.nan
-            left = n - done - fresh
-            progress(
-                Progress(done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan)
+    out.parent.mkdir(parents=True, exist_ok=True)  # the lock file's folder
+    # the output's lock for the whole run, whoever calls (a second writer: OutputError)
+    with output_lock(out):
+        _prepare(out, parts, settings, resume)
+        chunks = [
+            Chunk(task, k, s, min(s + chunk_size, n)) for k, s in enumerate(range(0, n, chunk_size))
+        ]
+        todo = [c for c in chunks if not _done(parts, c, task.timecourses)]
+        reused = len(chunks) - len(todo)
+        be = backend or SerialBackend()
+        start = time.perf_counter()
+        done = sum(c.stop - c.start for c in chunks) - sum(c.stop - c.start for c in todo)
+        fresh, failed = 0, 0
+        for chunk, result in be.map_unordered(run_chunk, todo, on_crash=crashed_chunk):
+            if result.warnings is not None:  # before the main part: a finished chunk 0 has them
+                (parts / "warnings.json").write_text(json.dumps(list(result.warnings)), "utf-8")
+            if result.timecourses is not None:  # first: the main part marks the chunk finished
+                _write_atomic_table(result.timecourses, _tc_part(parts, chunk.number))
+            _write_atomic_table(result.table, _part(parts, chunk.number))
+            fresh += result.table.num_rows
+            failed += _failed(result.table)
+            if progress is not None:
+                elapsed = time.perf_counter() - start
+                rate = fresh / elapsed if elapsed > 0 else math.nan
+                left = n - done - fresh
+                progress(
+                    Progress(
+                        done + fresh, n, failed, elapsed, rate, left / rate if rate else math.nan
+                    )
+                )
+        found = parts / "warnings.json"
+        if found.exists():
+            chunk_warnings: list[str] = json.loads(found.read_text("utf-8"))
+            settings = {**settings, "warnings": list(setup.warnings) + chunk_warnings}
+        record = _run_record(settings, summary_only and integrator is None)
+        if tc_out is not None:
+            _merge_files(
+                [_tc_part(parts, c.number) for c in chunks],
+                _with_record(_timecourse_schema(), record),
+                tc_out,
             )
-    found = parts / "warnings.json"
-    if found.exists():
-        chunk_warnings: list[str] = json.loads(found.read_text("utf-8"))
-        settings = {**settings, "warnings": list(setup.warnings) + chunk_warnings}
-    record = _run_record(settings, summary_only and integrator is None)
-    if tc_out is not None:
-        _merge_files(
-            [_tc_part(parts, c.number) for c in chunks],
-            _with_record(_timecourse_schema(), record),
+        failed_total = _merge(parts, chunks, _with_record(_schema(task), record), out)
+        return CohortRun(
+            out,
+            n,
+            failed_total,
+            time.perf_counter() - start,
+            len(todo),
+            reused,
+            be.name,
+            be.workers,
+            settings,
             tc_out,
         )
-    failed_total = _merge(parts, chunks, _with_record(_schema(task), record), out)
-    return CohortRun(
-        out,
-        n,
-        failed_total,
-        time.perf_counter() - start,
-        len(todo),
-        reused,
-        be.name,
-        be.workers,
-        settings,
-        tc_out,
-    )
 
 
 def _binding_warnings(
