@@ -10,7 +10,16 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from clinical_cases import Case, Group, StudyEntry, osp_rows, write_case, write_index
+from clinical_cases import (
+    Case,
+    Group,
+    StudyEntry,
+    osp_n,
+    osp_rows,
+    trial_spec,
+    write_case,
+    write_index,
+)
 
 DRUG = "atomoxetine"
 SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / DRUG
@@ -163,7 +172,8 @@ def main() -> None:
         for name, sub, profile, mixture, desc in groups:
             d = tc[tc.dataset.str.contains(sub, regex=False) & (tc.molecule == "Atomoxetine")]
             assert len(d), (study, name)
-            case.groups.append(Group(name, desc, profile or {}, mixture, mixture is None))
+            trial = trial_spec(osp_n(d))
+            case.groups.append(Group(name, desc, profile or {}, mixture, mixture is None, trial))
             case.rows += osp_rows(d, name, "atomoxetine", dropped, study)
         write_case(OUT, case)
         entries.append(

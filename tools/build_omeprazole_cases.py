@@ -11,7 +11,16 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-from clinical_cases import Case, Group, StudyEntry, osp_rows, write_case, write_index
+from clinical_cases import (
+    Case,
+    Group,
+    StudyEntry,
+    osp_n,
+    osp_rows,
+    trial_spec,
+    write_case,
+    write_index,
+)
 
 DRUG = "omeprazole"
 SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / DRUG
@@ -297,7 +306,8 @@ def main() -> None:
         for name, dataset, profile, mixture, desc in groups:
             d = tc[(tc.dataset == dataset) & (tc.molecule == "Omeprazole")]
             assert len(d), (case_id, dataset)
-            case.groups.append(Group(name, desc, profile or {}, mixture, mixture is None))
+            trial = trial_spec(osp_n(d))  # n is not in the OSP omeprazole data: none
+            case.groups.append(Group(name, desc, profile or {}, mixture, mixture is None, trial))
             case.rows += osp_rows(d, name, "omeprazole", dropped, case_id)
         write_case(OUT, case)
         e = entries.setdefault(study, StudyEntry(study, case.role, source, [], "", ""))

@@ -20,7 +20,7 @@ import csv
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +48,46 @@ def toml_val(v: Any) -> str:
 
 @dataclass
 class Group:
-    """One group of a case: ``profile`` (genotype, weight …) or ``mixture`` (population mixture)."""
+    """One group of a case: ``profile`` (genotype, weight …) or ``mixture`` (population mixture);
+    ``trial``: the group as a virtual trial (``trial_spec``)."""
 
     name: str
     description: str
     profile: dict[str, Any] = field(default_factory=dict)
     mixture: dict[str, Any] | None = None
     genotype_defined: bool = True
+    trial: dict[str, Any] | None = None
+
+
+#: twins of a virtual-trial group: the study's n, at most this many (the cost of ``sbmltwin
+#: demo``, which runs every case: it must stay under 3 minutes on 2 cores)
+TRIAL_CAP = 24
+TRIAL_SEED = 1
+
+
+def trial_spec(
+    n: float | None,
+    *,
+    female_fraction: float | None = None,
+    age: tuple[float, float] | None = None,
+    weight: tuple[float, float] | None = None,
+    population: str | None = None,
+) -> dict[str, Any] | None:
+    """The ``trial = {...}`` of a group whose study n is known (n ≥ 2; else None: one twin):
+    min(n, TRIAL_CAP) twins, and the study's share of women, age and weight ranges (min–max)
+    and CPIC group where the curation gives them. The rule looks at data availability only."""
+    if n is None or not math.isfinite(n) or n < 2:
+        return None
+    spec: dict[str, Any] = {"n": int(min(n, TRIAL_CAP)), "seed": TRIAL_SEED}
+    if female_fraction is not None:
+        spec["female_fraction"] = round(female_fraction, 4)
+    if age is not None:
+        spec["age"] = f"{age[0]:g}-{age[1]:g} years"
+    if weight is not None:
+        spec["weight"] = f"{weight[0]:g}-{weight[1]:g} kg"
+    if population is not None:
+        spec["population"] = population
+    return spec
 
 
 @dataclass
@@ -121,6 +154,8 @@ def write_case(out: Path, case: Case) -> None:
             lines.append(f"mixture = {toml_val(g.mixture)}")
         if g.profile or g.mixture is None:
             lines.append(f"profile = {toml_val(g.profile)}")
+        if g.trial is not None:
+            lines.append(f"trial = {toml_val(g.trial)}")
         lines.append("")
     lines += ["[observed]"] + ([] if table_only else [f'file = "{case.id}.csv"'])
     if case.summary is not None:
@@ -199,6 +234,12 @@ def osp_rows(
             sd = r.error_mg_per_l / r.value_mg_per_l * r.value  # the SD in the value's unit
         rows.append([group, output, r.time_h, "h", r.value, r.value_unit, sd])
     return rows
+
+
+def osp_n(frame: pd.DataFrame) -> float | None:
+    """The group size of one OSP data set (its ``n`` column), None when not stated."""
+    values = {float(x) for x in frame["n"] if pd.notna(x)}
+    return values.pop() if len(values) == 1 else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -485,6 +526,51 @@ def pkdb_group(spec: PkdbSpec, study_dir: Path, study: str, gid: str, n: str) ->
     )
 
 
+def _characteristics(tg: pd.DataFrame, gid: str) -> dict[str, pd.DataFrame]:
+    """Group ``gid``'s TabGroups rows by measurement type, inherited from its parent groups
+    (the nearest group that states a characteristic gives it)."""
+    found: dict[str, pd.DataFrame] = {}
+    seen: set[str] = set()
+    name = gid
+    while name and name not in seen and name not in ("NA", ""):
+        seen.add(name)
+        rows = tg[tg["name"] == name]
+        for kind, part in rows.groupby("measurement_type"):
+            found.setdefault(str(kind), part)
+        parents = [p for p in rows.get("parent", pd.Series(dtype=str)) if p not in ("NA", "")]
+        name = parents[0] if parents else ""
+    return found
+
+
+def _min_max(rows: pd.DataFrame | None, units: set[str]) -> tuple[float, float] | None:
+    if rows is None or rows.empty or rows["unit"].iloc[0] not in units:
+        return None
+    lo, hi = num(rows["min"].iloc[0]), num(rows["max"].iloc[0])
+    return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) and lo < hi else None
+
+
+def pkdb_trial(
+    spec: PkdbSpec, study_dir: Path, study: str, gid: str, n: Any, mixture: bool
+) -> dict[str, Any] | None:
+    """``trial_spec`` from the study's TabGroups: n, share of women (sex rows M/F with counts),
+    age and weight ranges (min–max); the study's CPIC group for a genotype-defined group (a
+    mixture takes it from its ``mixture``)."""
+    info = _characteristics(_study_groups(study_dir, study), gid)
+    female = None
+    sex = info.get("sex")
+    if sex is not None:
+        counts = {c: num(k) for c, k in zip(sex["choice"], sex["count"], strict=True)}
+        if set(counts) <= {"M", "F"} and all(math.isfinite(v) for v in counts.values()):
+            female = counts.get("F", 0.0) / sum(counts.values())
+    return trial_spec(
+        num(n),
+        female_fraction=female,
+        age=_min_max(info.get("age"), {"year", "yr", "years"}),
+        weight=_min_max(info.get("weight"), {"kg"}),
+        population=None if mixture else spec.population.get(study, "European"),
+    )
+
+
 def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name)
 
@@ -631,6 +717,12 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 if arm.groups is not None and gid not in arm.groups:
                     continue
                 group = pkdb_group(spec, sdir, study, gid, gdata["count"].iloc[0])
+                group = replace(
+                    group,
+                    trial=pkdb_trial(
+                        spec, sdir, study, gid, gdata["count"].iloc[0], group.mixture is not None
+                    ),
+                )
                 kept_groups[gid] = group.name
                 case.groups.append(group)
                 for substance, output in spec.analytes.items():

@@ -708,6 +708,45 @@ def _dosed_auc(
     return total
 
 
+def _summary_statistic(
+    setup: CaseSetup,
+    group: str,
+    row: SummaryRow,
+    target: ModelUnit,
+    t: np.ndarray,
+    times: Sequence[float],
+    i: int,
+    t_next: float,
+    c: np.ndarray,
+    basis: str,
+) -> tuple[float, str]:
+    """``row``'s statistic of the predicted curve ``c`` (model units), counted from dose ``i``
+    (at ``times[i]``, its interval ending at ``t_next``), and its basis."""
+    n = len(times)
+    t0 = times[i]
+    tunit = setup.model.time_unit
+    after = t >= t0 - 1e-9
+    ti, ci = _interval_curve(t, c, t0, t_next, dose_at_hi=i + 1 < n)
+    predicted = math.nan
+    if row.metric == "AUC":
+        assert row.window is not None
+        a, b, unit = row.window
+        k = _factor(unit, tunit, None, row.where)
+        if t0 + b * k <= setup.end * (1 + 1e-9):
+            predicted = _dosed_auc(t, c, times, t0 + a * k, t0 + b * k)
+    elif row.metric == "AUC_inf":
+        predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).auc_0_inf
+    elif row.metric == "Cmax":
+        predicted = float(ci.max())
+    elif row.metric == "tmax":
+        predicted = float(ti[int(np.argmax(ci))] - t0)
+    elif row.metric == "t_half":
+        predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).half_life
+    elif row.metric in ("CL", "CL_F"):
+        predicted, basis = _predicted_clearance(setup, group, row, target, t, c, i, basis)
+    return predicted, basis
+
+
 def compare_summary(
     setup: CaseSetup,
     sim: GroupSimulation,
@@ -715,7 +754,8 @@ def compare_summary(
     others: Sequence[OutputComparison] = (),
 ) -> tuple[SummaryComparison, ...]:
     """The group's published summary statistics vs the same statistics of its predicted curve
-    (for a mixture group, the weighted mean curve), in the published unit. In a multiple-dose
+    (for a mixture group, the weighted mean curve; for a virtual trial, the geometric mean of
+    its twins' statistics), in the published unit. In a multiple-dose
     case a row counts from its dose (the row's ``dose``, else the case's ``after_dose``): AUC
     windows start at that dose, Cmax and tmax are taken over its dosing interval, CL and CL/F
     are the dose over the AUC of that interval (over AUC 0–∞ after a single dose). ``timed``
@@ -743,25 +783,13 @@ def compare_summary(
         t0 = times[i]
         t_next = times[i + 1] if i + 1 < n else setup.end
         basis = f"after dose {i + 1} of {n} at {t0:g} {tunit.text}" if n > 1 else ""
-        after = t >= t0 - 1e-9
-        ti, ci = _interval_curve(t, c, t0, t_next, dose_at_hi=i + 1 < n)
-        predicted = math.nan
-        if row.metric == "AUC":
-            assert row.window is not None
-            a, b, unit = row.window
-            k = _factor(unit, tunit, None, row.where)
-            if t0 + b * k <= setup.end * (1 + 1e-9):
-                predicted = _dosed_auc(t, c, times, t0 + a * k, t0 + b * k)
-        elif row.metric == "AUC_inf":
-            predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).auc_0_inf
-        elif row.metric == "Cmax":
-            predicted = float(ci.max())
-        elif row.metric == "tmax":
-            predicted = float(ti[int(np.argmax(ci))] - t0)
-        elif row.metric == "t_half":
-            predicted = nca(t[after] - t0, c[after], adj_r2_factor=1e-9).half_life
-        elif row.metric in ("CL", "CL_F"):
-            predicted, basis = _predicted_clearance(setup, group, row, target, t, c, i, basis)
+        args = (setup, group, row, target, t, times, i, t_next)
+        if sim.twins is None:
+            predicted, basis = _summary_statistic(*args, c, basis)
+        else:  # a virtual trial: the geometric mean of its twins' statistics
+            j = setup.selections.index(ref.id)
+            got = [_summary_statistic(*args, curve, basis) for curve in sim.twins[:, :, j]]
+            predicted, basis = spread([v for v, _ in got])[0], got[0][1]
         predicted /= f
         if case.steady_state and n > 1 and i > 0:
             basis = _steady_state_note(t, c, times, i, setup.end, basis)

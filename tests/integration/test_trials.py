@@ -97,10 +97,19 @@ def test_twins_are_drawn_from_the_study_population_with_the_models_iiv(
     assert 20 <= min(ages) and max(ages) <= 45
     assert pm.trial.age == "20–45 years" and pm.trial.weight == "65–75 kg"
     assert dict(pm.trial.iiv) == {"CL_other": 30.0}
+
     # the reported GM is that of the twins' closed-form AUCs over the same interval
-    end = pm.outputs[0].observed.time[-1]
-    gm = math.exp(np.mean([math.log(_auc(dict(m.parameters), end)) for m in pm.members]))
-    assert pm.outputs[0].auc_predicted == pytest.approx(gm, rel=1e-3)
+    def gm(t: float) -> float:
+        return math.exp(np.mean([math.log(_auc(dict(m.parameters), t)) for m in pm.members]))
+
+    assert pm.outputs[0].auc_predicted == pytest.approx(
+        gm(pm.outputs[0].observed.time[-1]), rel=1e-3
+    )
+    # published statistics are compared with the twins' geometric mean too
+    auc_inf, auc_24 = pm.summary
+    assert (auc_inf.metric, auc_24.metric) == ("AUC_inf", "AUC")
+    assert auc_inf.predicted == pytest.approx(gm(math.inf), rel=1e-3)
+    assert auc_24.predicted == pytest.approx(gm(24.0), rel=1e-3)
 
 
 def test_a_mixture_trial_draws_genotypes_and_leaves_out_excluded_phenotypes(
@@ -132,7 +141,13 @@ def test_trials_are_deterministic_and_survive_the_json_round_trip(
     assert json.dumps(again.to_dict()) == json.dumps(result.to_dict())
     back = ValidationCaseResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert json.dumps(back.to_dict()) == json.dumps(result.to_dict())
-    for name in ("analytic_trial.csv", "cyp2d6_model.ant", "bindings.toml", "population.toml"):
+    for name in (
+        "analytic_trial.csv",
+        "analytic_trial.summary.csv",
+        "cyp2d6_model.ant",
+        "bindings.toml",
+        "population.toml",
+    ):
         shutil.copy(DATA / name, tmp_path / name)
     text = (DATA / "analytic_trial.toml").read_text()
     (tmp_path / "analytic_trial.toml").write_text(text.replace("seed = 3", "seed = 4"))
@@ -142,7 +157,12 @@ def test_trials_are_deterministic_and_survive_the_json_round_trip(
 
 
 def test_a_trial_without_a_population_spec_is_a_one_line_error(tmp_path: Path) -> None:
-    for name in ("analytic_trial.csv", "cyp2d6_model.ant", "bindings.toml"):
+    for name in (
+        "analytic_trial.csv",
+        "analytic_trial.summary.csv",
+        "cyp2d6_model.ant",
+        "bindings.toml",
+    ):
         shutil.copy(DATA / name, tmp_path / name)
     shutil.copy(DATA / "analytic_trial.toml", tmp_path / "analytic_trial.toml")
     with pytest.raises(ValidationDataError) as err:
