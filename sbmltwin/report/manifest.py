@@ -73,7 +73,7 @@ class InputFile(JsonRecord):
 
     path: str
     sha256: str
-    kind: str  # case, observed, summary, model, bindings
+    kind: str  # case, observed, summary, model, bindings, population
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ class CaseInputs(JsonRecord):
     model: str
     bindings: str
     summary: str = ""  # the case's summary statistics, if any
+    population: str = ""  # the model's population spec, for a case with virtual trials
 
     def load(self, base: Path) -> ValidationCase:
         """The case read from the report folder ``base``, pointing at the copied files."""
@@ -96,11 +97,21 @@ class CaseInputs(JsonRecord):
             summary=inside(base, self.summary) if self.summary else None,
             model_path=inside(base, self.model),
             bindings_path=inside(base, self.bindings),
+            population_path=inside(base, self.population) if self.population else None,
         )
 
     def files(self) -> tuple[str, ...]:
         return tuple(
-            f for f in (self.case, self.observed, self.summary, self.model, self.bindings) if f
+            f
+            for f in (
+                self.case,
+                self.observed,
+                self.summary,
+                self.model,
+                self.bindings,
+                self.population,
+            )
+            if f
         )
 
 
@@ -207,6 +218,7 @@ def collect_inputs(
                 model=put(case.model_path, folder, "model"),
                 bindings=put(case.bindings_path, folder, "bindings"),
                 summary=put(case.summary, "cases", "summary") if case.summary else "",
+                population=put(case.population_spec, folder, "population") if case.trials else "",
             )
         )
     return copier.files, tuple(case_inputs)

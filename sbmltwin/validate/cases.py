@@ -188,11 +188,15 @@ class ValidationCase:
     #: unless a row's ``dose`` cell says otherwise; None: not stated (rows not compared)
     after_dose: int | str | None = None
     steady_state: bool = False  # the study states its summary rows are at steady state
+    population_path: Path | None = None  # the population spec, when not beside the model
 
     @property
     def population_spec(self) -> Path:
-        """The model's population spec (``population.toml`` beside the model): what a
-        group's ``trial`` draws its twins and IIV from."""
+        """The model's population spec (``population.toml`` beside the model, unless
+        ``population_path`` says where): what a group's ``trial`` draws its twins and IIV
+        from."""
+        if self.population_path is not None:
+            return self.population_path
         return (self.model_path or Path("model.xml")).parent / "population.toml"
 
     def run_groups(self) -> list[tuple[str, str, Arm | None]]:
@@ -230,6 +234,8 @@ class ValidationCase:
             for p in (self.observed, self.summary, self.model_path, self.bindings_path)
             if p is not None
         ]
+        if self.trials:
+            files.append(self.population_spec)
         return files
 
 

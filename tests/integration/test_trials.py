@@ -189,3 +189,26 @@ def test_the_report_shows_the_band_and_the_observed_sd(result: ValidationCaseRes
     table = _group_table(result)
     assert f"{pm.auc_predicted:.4g} ({pm.trial.auc_p5:.4g}–{pm.trial.auc_p95:.4g})" in table
     assert "200 of 200 twins, seed 7" in _trials(result)
+
+
+def test_a_report_with_trials_reproduces_from_its_own_folder(tmp_path: Path) -> None:
+    """The population spec is an input: copied beside the model and read back from there."""
+    from click.testing import CliRunner
+
+    from sbmltwin.cli import cli
+    from sbmltwin.report.manifest import read_manifest
+
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        cli, ["validate", str(DATA / "analytic_trial.toml"), "-o", str(out), "--no-pdf"]
+    )
+    assert run.exit_code == 0, run.output[-2000:]
+    manifest = read_manifest(out / "report.json")
+    (inputs,) = manifest.cases
+    assert inputs.population.endswith("population.toml")
+    assert any(f.kind == "population" for f in manifest.inputs)
+    copy = tmp_path / "moved"
+    shutil.copytree(out, copy)
+    again = CliRunner().invoke(cli, ["reproduce", str(copy / "report.json")])
+    assert again.exit_code == 0, again.output[-2000:]
+    assert "all match" in again.output
