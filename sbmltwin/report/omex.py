@@ -174,6 +174,26 @@ def _math_product(parent: ET.Element, weight: float | None, ids: Sequence[str]) 
         ET.SubElement(apply, f"{m}ci").text = i
 
 
+def _math_geometric_mean(parent: ET.Element, k: float, terms: Sequence[Sequence[str]]) -> None:
+    """k · exp(Σ ln(term) / n): a virtual trial's pointwise geometric mean (its predicted
+    curve, :mod:`sbmltwin.validate.trial`)."""
+    m = f"{{{MATHML_NS}}}"
+    outer = ET.SubElement(parent, f"{m}apply")
+    ET.SubElement(outer, f"{m}times")
+    ET.SubElement(outer, f"{m}cn").text = repr(float(k))
+    exp = ET.SubElement(outer, f"{m}apply")
+    ET.SubElement(exp, f"{m}exp")
+    mean = ET.SubElement(exp, f"{m}apply")
+    ET.SubElement(mean, f"{m}times")
+    ET.SubElement(mean, f"{m}cn").text = repr(1.0 / len(terms))
+    total = ET.SubElement(mean, f"{m}apply")
+    ET.SubElement(total, f"{m}plus")
+    for ids in terms:
+        log = ET.SubElement(total, f"{m}apply")
+        ET.SubElement(log, f"{m}ln")
+        _math_product(log, None, ids)
+
+
 def derived_values(model: Model, values: Mapping[str, float]) -> dict[str, float]:
     """The parameters and compartments that initial assignments compute, as they come out with
     ``values`` set, where they differ from the model's own (e.g. organ volumes from body
@@ -374,7 +394,9 @@ def _sedml_part(
                 terms.append(ids)
             math = ET.SubElement(dg, f"{{{MATHML_NS}}}math")
             k = out.unit_factor  # model unit → the unit the report states
-            if len(terms) == 1:
+            if group.trial is not None:  # a virtual trial: the twins' geometric mean
+                _math_geometric_mean(math, k, terms)
+            elif len(terms) == 1:
                 _math_product(math, None if k == 1.0 else k, terms[0])
             else:  # mixture: frequency-weighted mean of the twins' curves
                 total = ET.SubElement(math, f"{{{MATHML_NS}}}apply")

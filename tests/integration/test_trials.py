@@ -212,3 +212,54 @@ def test_a_report_with_trials_reproduces_from_its_own_folder(tmp_path: Path) -> 
     again = CliRunner().invoke(cli, ["reproduce", str(copy / "report.json")])
     assert again.exit_code == 0, again.output[-2000:]
     assert "all match" in again.output
+
+
+def test_the_omex_export_states_the_geometric_mean(
+    result: ValidationCaseResult, tmp_path: Path
+) -> None:
+    """The SED-ML data generator of a trial group, evaluated on the twins' closed-form curves
+    (from the parameters each twin's model changes), is the report's geometric-mean curve."""
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    import libsbml
+    from click.testing import CliRunner
+
+    from sbmltwin.cli import cli
+
+    out = tmp_path / "out"
+    run = CliRunner().invoke(
+        cli,
+        ["validate", str(DATA / "analytic_trial.toml"), "-o", str(out), "--no-pdf", "--no-html"],
+    )
+    assert run.exit_code == 0, run.output[-2000:]
+    archive = tmp_path / "run.omex"
+    run = CliRunner().invoke(cli, ["export-omex", str(out / "report.json"), "-o", str(archive)])
+    assert run.exit_code == 0, run.output[-2000:]
+    with zipfile.ZipFile(archive) as z:
+        root = ET.fromstring(z.read("simulations/analytic_trial.sedml"))
+    ns = {"s": "http://sed-ml.org/sed-ml/level1/version3"}
+    dg = root.find(".//s:dataGenerator[@id='dg_NM_plasma']", ns)
+    assert dg is not None
+    math = dg.find("{http://www.w3.org/1998/Math/MathML}math")
+    assert math is not None
+    formula = libsbml.formulaToL3String(
+        libsbml.readMathMLFromString(ET.tostring(math, encoding="unicode"))
+    )
+    assert formula.startswith("1 * exp(0.025 * (ln(")  # 40 twins
+    nm = result.group("NM")
+    assert nm is not None
+    t = np.asarray(nm.outputs[0].predicted.time)
+    env: dict[str, object] = {"exp": np.exp, "ln": np.log}
+    for var in dg.iter("{http://sed-ml.org/sed-ml/level1/version3}variable"):
+        j = int(var.attrib["taskReference"].rsplit("_", 1)[1])
+        p = dict(nm.members[j].parameters)
+        cl, v = p["CL_other"] + 20.0 * p["f_cyp2d6"], 0.8 * p["BW"]
+        env[var.attrib["id"]] = D / v * np.exp(-cl / v * t)
+    curve = eval(formula, env)  # MathML of our own archive; two functions in scope
+    predicted = np.asarray(nm.outputs[0].predicted.value)
+    # CVODE at atol 1e-12: relative agreement where the curve is ≥ 1e-3 of its maximum (the
+    # late tail of the fastest twins is integration noise), absolute everywhere
+    keep = predicted > 1e-3 * predicted.max()
+    assert np.allclose(curve[keep], predicted[keep], rtol=1e-4, atol=0)
+    assert np.abs(curve - predicted).max() <= 1e-6 * predicted.max()

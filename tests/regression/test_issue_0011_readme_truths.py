@@ -17,6 +17,7 @@ from sbmltwin.model._safety import DEFAULT_LIMITS
 from sbmltwin.personalize import parse_bindings, parse_profile
 from sbmltwin.validate._schema import check_case
 from sbmltwin.validate.calibrate import parse_calibration_spec
+from sbmltwin.validate.trial import parse_trial
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 TEXT = README.read_text(encoding="utf-8")
@@ -48,6 +49,11 @@ def test_every_toml_example_is_valid_and_loads(text: str) -> None:
     elif "arms" in data:  # a case's [arms.NAME] tables (issue 15: several arms per case)
         check_case(data, where="README")
         assert all({"doses", "end"} <= set(arm) for arm in data["arms"].values())
+    elif set(data) == {"groups"}:  # a case's groups (issue 15: virtual trials)
+        check_case(data, where="README")
+        for name, group in data["groups"].items():
+            if "trial" in group:
+                parse_trial(group["trial"], f"README [groups.{name}] trial")
     elif set(data) == {"observed"}:  # a case's [observed] table (issue 15: summary, arm)
         assert set(data["observed"]) <= {"file", "summary", "arm"}
     elif {"genes", "covariates", "dosing"} & set(data):
