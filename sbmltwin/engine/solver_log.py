@@ -20,6 +20,7 @@ process on the ``sbmltwin.engine`` logger, so a library caller is told without a
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import logging
@@ -107,8 +108,18 @@ def _scratch() -> dict[int, IO[bytes]]:
     parent's file offsets)."""
     global _sinks
     if _sinks is None or _sinks[0] != os.getpid():
+        _close_scratch()  # a forked child's copies of its parent's files
         _sinks = (os.getpid(), {fd: tempfile.TemporaryFile() for fd in _FDS})
     return _sinks[1]
+
+
+@atexit.register
+def _close_scratch() -> None:
+    global _sinks
+    if _sinks is not None:
+        for sink in _sinks[1].values():
+            sink.close()
+        _sinks = None
 
 
 def _flush_c_streams() -> None:
