@@ -214,7 +214,10 @@ OVERRIDES = {
 HEADER = """
 Written by `tools/build_glimepiride_cases.py ../shared` from `../shared/clinical/glimepiride` (PK-DB
 curation tables of the cited papers, König lab, MIT by location; attribute PK-DB and the papers).
-Protocol: `model_library/glimepiride/README.md`. One case per intervention (`<Study>_<arm>`).
+Protocol: `model_library/glimepiride/README.md`. One case per intervention (`<Study>_<arm>`),
+except studies that dosed the same subjects several ways (Badian1994 IV/oral, Helmy2013 and
+Malerczyk1994 doses, Liu2010 formulations, Matsuki2007 single/twice daily): one case with
+`[arms.<intervention>]` tables, its groups `<group>@<intervention>` as in the summary file.
 
 * **No model yet.** `model = "glimepiride"`; output ids `C_plasma_gli` (glimepiride plasma) and
   `[C_m1]` (M1) and the M1 dosing target `C_m1` are `sbmltwin build`'s names for a compound with
@@ -247,6 +250,13 @@ SPEC = PkdbSpec(
     },
     training={"Yoo2011", "Badian1994", "Badian1996"},
     arms=ARMS,
+    merged={  # one study, the same subjects dosed several ways: one case with arms
+        "Badian1994": ["Badian1994_IV", "Badian1994_PO"],
+        "Helmy2013": [f"Helmy2013_{mg}mg" for mg in (1, 2, 3, 4, 6)],
+        "Liu2010": ["Liu2010_test", "Liu2010_ref"],
+        "Malerczyk1994": [f"Malerczyk1994_{mg}mg" for mg in (1, 2, 4, 8)],
+        "Matsuki2007": ["Matsuki2007_2mg", "Matsuki2007_1mg_bid"],
+    },
     population=POPULATION,
     references=REFS,
     group_overrides=OVERRIDES,

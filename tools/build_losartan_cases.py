@@ -258,7 +258,10 @@ OVERRIDES = {
 HEADER = """
 Written by `tools/build_losartan_cases.py ../shared` from `../shared/clinical/losartan` (PK-DB curation
 tables of the cited papers, König lab, MIT by location; attribute PK-DB and the papers). Protocol:
-`model_library/losartan/README.md`. One case per intervention (`<Study>_<arm>`).
+`model_library/losartan/README.md`. One case per intervention (`<Study>_<arm>`), except studies that
+dosed the same subjects several ways (Lo1995 study 1: IV and oral, study 2: IV losartan and IV E-3174;
+FDA1995S67; Munafo1992 doses; Donzelli2014 cocktails): one case with `[arms.NAME]` tables, its groups
+`<group>@<arm>` (arms named by their intervention, as in the summary file, when the study has one).
 
 * **No model yet.** `model = "losartan"`; output ids `C_plasma_los` (losartan plasma) and `[C_e3174]`
   (E-3174) and the E-3174 dosing target `C_e3174` are `sbmltwin build`'s names for a compound with
@@ -290,6 +293,13 @@ SPEC = PkdbSpec(
     },
     training={"Han2009a", "Lo1995"},
     arms=ARMS,
+    merged={  # one study, the same subjects dosed several ways: one case with arms
+        "Lo1995_study1": ["Lo1995_IV20", "Lo1995_PO50"],
+        "Lo1995_study2": ["Lo1995_IV30", "Lo1995_E3174_IV20"],
+        "FDA1995S67": ["FDA1995S67_PO50", "FDA1995S67_IV10", "FDA1995S67_E3174_IV10"],
+        "Munafo1992": [f"Munafo1992_{mg}mg" for mg in (40, 80, 120)],
+        "Donzelli2014": ["Donzelli2014_cocktail3", "Donzelli2014_cocktail6"],
+    },
     population=POPULATION,
     references=REFS,
     group_overrides=OVERRIDES,

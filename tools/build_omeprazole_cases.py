@@ -15,6 +15,7 @@ from clinical_cases import (
     Case,
     Group,
     StudyEntry,
+    merge_arms,
     osp_n,
     osp_rows,
     trial_spec,
@@ -268,6 +269,30 @@ C["Yasui-Furukori2004"] = (
     [],
 )
 
+# one study, the same subjects (as curated: one unselected group) dosed several ways: one case with
+# arms (arm name, the one-regimen case above). Andersson2000 is not one: its EM and PM groups got
+# different doses.
+MERGED = {
+    "Andersson1990": [
+        ("IV40", "Andersson1990_IV40"),
+        ("PO40", "Andersson1990_PO40"),
+        ("IV80", "Andersson1990_IV80"),
+        ("PO80", "Andersson1990_PO80"),
+    ],
+    "Andersson1991": [
+        ("IV10", "Andersson1991_IV10"),
+        ("IV20", "Andersson1991_IV20"),
+        ("IV40", "Andersson1991_IV40"),
+        ("PO20_day1", "Andersson1991_PO20_day1"),
+        ("PO20_day5", "Andersson1991_PO20_day5"),
+        ("PO40_day1", "Andersson1991_PO40_day1"),
+        ("PO40_day5", "Andersson1991_PO40_day5"),
+    ],
+    "Regardh1990": [("IV10", "Regardh1990_IV10"), ("PO20", "Regardh1990_PO20")],
+    "Oosterhuis1992": [("IV40", "Oosterhuis1992_IV40"), ("IV80", "Oosterhuis1992_IV80")],
+    "Hassan-Alin2005": [("PO20", "Hassan-Alin2005_PO20"), ("PO40", "Hassan-Alin2005_PO40")],
+}
+
 LEFT_OUT = [
     ("FDA, Hassan-Alin2000, Rohss2007, Wilder-Smith2005", "esomeprazole only (another compound)"),
     (
@@ -287,6 +312,7 @@ def main() -> None:
     assert set(studies["study"]) == used | esomeprazole_only, "a study is neither used nor left out"
     dropped: list[str] = []
     entries: dict[str, StudyEntry] = {}
+    built: dict[str, Case] = {}
     for case_id, (study, doses, end, note, groups, ratios) in C.items():
         tc = pd.read_csv(SH / "timecourses" / f"{study}.tsv", sep="\t")
         source, citation = ref(study)
@@ -309,24 +335,39 @@ def main() -> None:
             trial = trial_spec(osp_n(d))  # n is not in the OSP omeprazole data: none
             case.groups.append(Group(name, desc, profile or {}, mixture, mixture is None, trial))
             case.rows += osp_rows(d, name, "omeprazole", dropped, case_id)
+        built[case_id] = case
+    part_of = {old: new for new, parts in MERGED.items() for _, old in parts}
+    for case_id, (study, *_) in C.items():
+        if case_id in part_of:
+            if part_of[case_id] in {c.id for c in built.values()}:
+                continue  # written with its first arm
+            new = part_of[case_id]
+            case = merge_arms(new, [(arm, built.pop(old)) for arm, old in MERGED[new]])
+            built[new] = case
+            regimen = "; ".join(f"{new}@{a.name}: {', '.join(a.doses)}" for a in case.arms)
+        else:
+            case = built[case_id]
+            regimen = f"{case_id}: {', '.join(case.doses)}"
         write_case(OUT, case)
-        e = entries.setdefault(study, StudyEntry(study, case.role, source, [], "", ""))
-        e.files += [f"{case_id}.toml", f"{case_id}.csv"]
-        e.regimen += ("; " if e.regimen else "") + f"{case_id}: {', '.join(doses)}"
+        e = entries.setdefault(study, StudyEntry(study, case.role, case.source, [], "", ""))
+        e.files += [f"{case.id}.toml", f"{case.id}.csv"]
+        e.regimen += ("; " if e.regimen else "") + regimen
         e.groups = "; ".join(
             dict.fromkeys(
                 [*filter(None, e.groups.split("; ")), *(g.description for g in case.groups)]
             )
         )
-        print(case_id, case.role, len(case.rows))
+        print(case.id, case.role, len(case.rows))
     write_index(OUT, DRUG, entries.values(), header=HEADER, dropped=dropped, left_out=LEFT_OUT)
 
 
 HEADER = """
 Written by `tools/build_omeprazole_cases.py ../shared` from `../shared/clinical/omeprazole` (OSP
 Omeprazole-Model ObservedData, digitised from the cited papers; GPL-2.0 redistribution). Protocol:
-`model_library/omeprazole/README.md`. One case per regimen (IV and oral arms are separate cases
-until issue 15's multi-arm cases exist); the case id is `<Study>_<arm>`.
+`model_library/omeprazole/README.md`. A study that dosed its subjects several ways (IV and oral,
+several doses, first and fifth day: Andersson1990, Andersson1991, Regardh1990, Oosterhuis1992,
+Hassan-Alin2005) is one case with `[arms.NAME]` tables, its group `all@NAME`; Andersson2000 (EM and
+PM groups on different doses) stays one case per group (`<Study>_<group>`).
 
 * **No model yet.** `model = "omeprazole"`; the output id `C_plasma_ome` is `sbmltwin build`'s venous
   plasma output of a compound with `id = "ome"` (the compound file must use that id). Until the model exists `sbmltwin demo` / `sbmltwin validate`

@@ -91,8 +91,19 @@ def trial_spec(
 
 
 @dataclass
+class CaseArm:
+    """One arm of a case with arms (``[arms.NAME]``): its regimen; the observation rows of the
+    case name its groups ``GROUP@NAME``."""
+
+    name: str
+    doses: list[str]
+    end_h: float
+    note: str
+
+
+@dataclass
 class Case:
-    """One validation case (one regimen): what ``write_case`` writes."""
+    """One validation case (one regimen, or several ``arms``): what ``write_case`` writes."""
 
     id: str
     model: str
@@ -115,6 +126,54 @@ class Case:
     steady_state: bool = False  # the study states its summary rows are at steady state
     summary_outputs: list[str] | None = None  # a summary-only case: the outputs of its rows
     table_groups: list[str] = field(default_factory=list)  # groups judged on tables only
+    arms: list[CaseArm] = field(default_factory=list)  # a case with arms (doses/end_h unused)
+
+
+def merge_arms(case_id: str, parts: Sequence[tuple[str, Case]]) -> Case:
+    """One case with arms from the one-regimen cases of one study whose groups are the same
+    (same names, descriptions, profiles, mixtures, trials: the same subjects dosed several
+    ways).
+    Each part becomes the arm of its name; its rows and ratios name ``GROUP@ARM``."""
+    first = parts[0][1]
+    key = [(g.name, g.description, g.profile, g.mixture, g.trial) for g in first.groups]
+    for arm, c in parts:
+        assert [(g.name, g.description, g.profile, g.mixture, g.trial) for g in c.groups] == key, (
+            f"{case_id}: arm {arm} has other groups than {parts[0][0]}"
+        )
+        same = (c.source, c.citation, c.role, c.model, c.summary, c.outputs)
+        assert same == (
+            first.source,
+            first.citation,
+            first.role,
+            first.model,
+            first.summary,
+            first.outputs,
+        ), f"{case_id}: arm {arm} differs in source, role, model, summary or outputs"
+        assert c.summary_outputs is None and not c.table_groups, f"{case_id}: {arm} tables only"
+        assert c.steady_state == first.steady_state, f"{case_id}: steady_state differs"
+    # the dose summary rows count from is one key of the case: the same for every
+    # multiple-dose arm (a single-dose arm has dose 1 only, which any stated dose means)
+    refs = sorted({c.after_dose for _, c in parts if c.after_dose is not None}, key=str)
+    assert len(refs) <= 1, f"{case_id}: arms count summary rows from different doses {refs}"
+    return Case(
+        id=case_id,
+        model=first.model,
+        source=first.source,
+        citation=first.citation,
+        role=first.role,
+        doses=[],
+        end_h=0.0,
+        dose_note="",
+        groups=first.groups,
+        outputs=first.outputs,
+        rows=[[f"{r[0]}@{arm}", *r[1:]] for arm, c in parts for r in c.rows],
+        ratios=[(f"{a}@{arm}", f"{b}@{arm}", o) for arm, c in parts for a, b, o in c.ratios],
+        notes=[n for _, c in parts for n in c.notes],
+        summary=first.summary,
+        arms=[CaseArm(arm, c.doses, c.end_h, c.dose_note) for arm, c in parts],
+        after_dose=refs[0] if refs else None,
+        steady_state=first.steady_state,
+    )
 
 
 OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "sd"]
@@ -122,9 +181,14 @@ OBS_COLUMNS = ["group", "output", "time", "time_unit", "value", "value_unit", "s
 
 def write_case(out: Path, case: Case) -> None:
     """Write ``<id>.toml`` and ``<id>.csv`` for ``case`` into ``out`` (a case of published
-    summary statistics only — ``summary_outputs`` set, no rows — gets no CSV)."""
+    summary statistics only — ``summary_outputs`` set, no rows — gets no CSV; a case with
+    ``arms`` names its groups ``GROUP@ARM`` in the rows)."""
     table_only = case.summary_outputs is not None
-    seen = {g.name for g in case.groups} if table_only else {r[0] for r in case.rows}
+    seen = (
+        {g.name for g in case.groups}
+        if table_only
+        else {r[0].split("@")[0] if case.arms else r[0] for r in case.rows}
+    )
     seen |= set(case.table_groups)
     groups = [g for g in case.groups if g.name in seen]
     assert groups, f"{case.id}: no observations"
@@ -141,12 +205,23 @@ def write_case(out: Path, case: Case) -> None:
         f"model = {toml_val(case.model)}",
         f"role = {toml_val(case.role)}",
         "",
-        "[regimen]",
-        *[f"# {line}" for line in case.dose_note.splitlines()],
-        f"doses = {toml_val(case.doses)}",
-        f'end = "{case.end_h:g} h"',
-        "",
     ]
+    if not case.arms:
+        lines += [
+            "[regimen]",
+            *[f"# {line}" for line in case.dose_note.splitlines()],
+            f"doses = {toml_val(case.doses)}",
+            f'end = "{case.end_h:g} h"',
+            "",
+        ]
+    for arm in case.arms:  # the same groups dosed several ways: observations say GROUP@ARM
+        lines += [
+            f"[arms.{arm.name}]",
+            f"description = {toml_val(' '.join(arm.note.split()))}",
+            f"doses = {toml_val(arm.doses)}",
+            f'end = "{arm.end_h:g} h"',
+            "",
+        ]
     for g in groups:
         kind = "genotype-defined" if g.genotype_defined else "population mixture"
         lines += [f"[groups.{g.name}]", f"description = {toml_val(g.description + f' [{kind}]')}"]
@@ -160,7 +235,7 @@ def write_case(out: Path, case: Case) -> None:
     lines += ["[observed]"] + ([] if table_only else [f'file = "{case.id}.csv"'])
     if case.summary is not None:
         lines.append(f"summary = {toml_val(case.summary)}")
-        if case.arm:
+        if case.arm and not case.arms:
             lines.append(f"arm = {toml_val(case.arm)}")
         if case.after_dose is not None:
             lines.append(f"after_dose = {toml_val(case.after_dose)}")
@@ -173,6 +248,8 @@ def write_case(out: Path, case: Case) -> None:
             lines.append(f"{name} = {{ id = {toml_val(sid)}, molecular_weight = {toml_val(mw)} }}")
     lines += ["", "[acceptance]", "fold = 2.0"]
     names = {g.name for g in groups}
+    if case.arms:
+        names = {f"{g}@{a.name}" for a in case.arms for g in names}
     ratios = [r for r in case.ratios if r[0] in names and r[1] in names]
     if ratios:
         items = [
@@ -489,6 +566,9 @@ class PkdbSpec:
     #: studies (or arms) with published tables but no time course: one summary-only case each
     summary_arms: list[Arm] = field(default_factory=list)
     summary_extra: dict[str, str] = field(default_factory=dict)  # e.g. ratio "substances"
+    #: a case with arms -> the arms' case ids (one study, the same groups): written as one case
+    #: whose arms are named by their intervention (as the summary rows name them)
+    merged: dict[str, list[str]] = field(default_factory=dict)
     left_out: list[tuple[str, str]] = field(default_factory=list)
     header: str = ""
 
@@ -675,6 +755,30 @@ def _summary_case(
     )
 
 
+def _merge(spec: PkdbSpec, pending: Sequence[tuple[Case, Arm]]) -> list[Case]:
+    """The study's cases to write: ``spec.merged`` cases with arms in place of their parts."""
+    by_id = {c.id: (c, a) for c, a in pending}
+    part_of = {part: new for new, parts in spec.merged.items() for part in parts}
+    out: list[Case] = []
+    for case, _ in pending:
+        new = part_of.get(case.id)
+        if new is None:
+            out.append(case)
+        elif new not in {c.id for c in out}:
+            parts = [by_id[p] for p in spec.merged[new]]
+            # an arm is named as the summary rows name it, else by its old case-id suffix
+            out.append(
+                merge_arms(
+                    new,
+                    [
+                        (_safe(a.key) if c.summary else c.id.removeprefix(f"{a.study}_"), c)
+                        for c, a in parts
+                    ],
+                )
+            )
+    return out
+
+
 def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
     """Write every arm of ``spec`` as a case, every study's summary statistics, and the index."""
     out.mkdir(parents=True, exist_ok=True)
@@ -749,10 +853,6 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 ]
             assert case.rows, f"{arm.case_id}: no observations"
             pending.append((case, arm))
-            entry.files += [f"{arm.case_id}.toml", f"{arm.case_id}.csv"]
-            entry.regimen += (
-                "; " if entry.regimen else ""
-            ) + f"{arm.case_id}: {', '.join(arm.doses)}"
             for g in case.groups:
                 if g.description not in entry.groups:
                     entry.groups += ("; " if entry.groups else "") + g.description
@@ -777,7 +877,15 @@ def build_pkdb(spec: PkdbSpec, shared: Path, out: Path) -> None:
                 case.after_dose, case.steady_state = arm.after_dose, arm.steady_state
                 label = _safe(arm.key) if len(keys) > 1 else ""
                 _add_table_groups(spec, sdir, study, case, summary, label, kept_groups)
+        for case in _merge(spec, pending):
             write_case(out, case)
+            entry.files += [f"{case.id}.toml", f"{case.id}.csv"]
+            regimens = (
+                [f"{case.id}@{a.name}: {', '.join(a.doses)}" for a in case.arms]
+                if case.arms
+                else [f"{case.id}: {', '.join(case.doses)}"]
+            )
+            entry.regimen = "; ".join([*filter(None, [entry.regimen]), *regimens])
         for arm in table_arms.get(study, []):
             label = _safe(arm.key) if len(keys) > 1 else ""
             case = _summary_case(spec, sdir, study, arm, summary, label, kept_groups, role)

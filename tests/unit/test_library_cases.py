@@ -60,15 +60,20 @@ def test_case_loads_and_is_consistent(path: Path) -> None:
     assert case.role in ("training", "validation")
     assert re.match(r"(doi:|pmid:|Drug Investig|Gastroenterology|FDA)", case.source), case.source
     assert case.citation
-    regimen = parse_regimen(case.doses, where=str(path))
-    assert regimen.doses
-    parse_quantity(case.end)
+    # one regimen, or one per arm (a study that dosed the same groups several ways)
+    for doses, end in [(a.doses, a.end) for a in case.arms] or [(case.doses, case.end)]:
+        assert parse_regimen(doses, where=str(path)).doses
+        parse_quantity(end)
+    names = set(case.result_names())  # the groups, or GROUP@ARM with arms
+    arms = {a.name for a in case.arms} if case.arms else {case.arm or ""}
     tables = [
         r
         for r in (read_summary(case.summary) if case.summary else ())
-        if r.arm == (case.arm or "") and r.metric in COMPARED_METRICS
+        if r.arm in arms and r.metric in COMPARED_METRICS
     ]
-    judged = {r.group for r in tables if r.output in case.outputs}  # groups with table data
+    judged = {  # groups with table data
+        f"{r.group}@{r.arm}" if case.arms else r.group for r in tables if r.output in case.outputs
+    }
     if case.observed is None:  # published tables only: each group has a compared statistic
         obs = pd.DataFrame(
             {"group": [r.group for r in tables], "output": [r.output for r in tables]}
@@ -79,12 +84,13 @@ def test_case_loads_and_is_consistent(path: Path) -> None:
         assert (obs["time"] >= 0).all() and (obs["value"] >= 0).all()
         for unit in set(obs["value_unit"]) | set(obs["time_unit"]):
             parse_quantity(f"1 {unit}")
-    assert set(obs["group"].astype(str)) <= set(case.groups)
+    assert set(obs["group"].astype(str)) <= names
     assert set(obs["output"]) <= set(case.outputs)
     # no group without data: a time course, or (tables-only groups) a compared statistic
-    assert set(case.groups) <= set(obs["group"].astype(str)) | judged
-    for name in set(case.groups) - set(obs["group"].astype(str)):
-        assert "tables only" in case.descriptions[name] or case.observed is None, name
+    assert names <= set(obs["group"].astype(str)) | judged
+    for name in names - set(obs["group"].astype(str)):
+        group = name.split("@")[0]
+        assert "tables only" in case.descriptions[group] or case.observed is None, name
     for out in case.outputs.values():
         assert out.molecular_weight
         parse_quantity(out.molecular_weight)
