@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from sbmltwin.validate.results import SensitivityTable, ValidationCaseResult
+from sbmltwin.validate.results import GroupResult, SensitivityTable, ValidationCaseResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -132,17 +132,57 @@ def _observed_sd(
 
 def timecourse_figure(case: ValidationCaseResult, output_name: str, log: bool) -> Figure:
     """Observed points (± SD where published) and predicted lines of one output, one colour
-    per group; a virtual trial's line is its geometric mean, with its 5–95 % band."""
+    per group; a virtual trial's line is its geometric mean, with its 5–95 % band. A case
+    with arms gets one panel per arm (titled by the arm; a group keeps its colour in every
+    panel)."""
+    if case.arms:
+        return _arm_panels(case, output_name, log)
     fig = _new_figure(6.4, 4.0)
     ax = fig.add_subplot()
+    _timecourse_axes(ax, list(case.groups), output_name, log)
+    ax.set_title(
+        f"{mpl_text(case.id)}: {mpl_text(output_name)} ({'log' if log else 'linear'})", fontsize=10
+    )
+    return fig
+
+
+def _arm_panels(case: ValidationCaseResult, output_name: str, log: bool) -> Figure:
+    # the arms with data of this output (an arm dosing only a metabolite may have none)
+    arms = [
+        a.name
+        for a in case.arms
+        if any(g.arm == a.name and g.output(output_name) for g in case.groups)
+    ]
+    cols = min(3, len(arms))
+    rows = -(-len(arms) // cols)
+    fig = _new_figure(4.2 * cols, 3.4 * rows)
+    colours = {g: k for k, g in enumerate(dict.fromkeys(g.group for g in case.groups))}
+    for k, arm in enumerate(arms):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        groups = [g for g in case.groups if g.arm == arm]
+        _timecourse_axes(ax, groups, output_name, log, [colours[g.group] for g in groups])
+        ax.set_title(f"arm {mpl_text(arm)}", fontsize=9)
+    fig.suptitle(
+        f"{mpl_text(case.id)}: {mpl_text(output_name)} ({'log' if log else 'linear'})", fontsize=10
+    )
+    return fig
+
+
+def _timecourse_axes(
+    ax: Axes,
+    groups: list[GroupResult],
+    output_name: str,
+    log: bool,
+    colour_index: list[int] | None = None,
+) -> None:
     unit = time_unit = "?"
     any_positive = False
-    for i, group in enumerate(case.groups):
+    for i, group in enumerate(groups):
         out = group.output(output_name)
         if out is None:
             continue
         unit, time_unit = out.unit, out.time_unit
-        colour = PALETTE[i % len(PALETTE)]
+        colour = PALETTE[(colour_index[i] if colour_index else i) % len(PALETTE)]
         name = mpl_text(group.name)
         pt, pv = list(out.predicted.time), list(out.predicted.value)
         ot, ov = list(out.observed.time), list(out.observed.value)
@@ -186,12 +226,9 @@ def timecourse_figure(case: ValidationCaseResult, output_name: str, log: bool) -
         ax.set_yscale("log")
     ax.set_xlabel(f"time [{mpl_text(time_unit)}]")
     ax.set_ylabel(f"{mpl_text(output_name)} [{mpl_text(unit)}]")
-    scale = "log" if log else "linear"
-    ax.set_title(f"{mpl_text(case.id)}: {mpl_text(output_name)} ({scale})", fontsize=10)
     ax.grid(alpha=0.3, which="both" if log else "major")
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(fontsize="x-small", loc="best", ncols=2 if len(case.groups) > 3 else 1)
-    return fig
+        ax.legend(fontsize="x-small", loc="best", ncols=2 if len(groups) > 3 else 1)
 
 
 def _fold_lines(ax: Axes, lo: float, hi: float) -> None:

@@ -239,3 +239,18 @@ def test_calibration_trains_on_the_arms_it_names(case_dir: Path) -> None:
     assert result.end["CL_2d6"] == pytest.approx(20.0, rel=2e-3)
     with pytest.raises(CalibrationError, match="case 'arms' has no arm 'SD'"):
         calibrate(load_calibration_spec(_training_copy(case_dir, '["SD"]')))
+
+
+def test_the_report_draws_one_panel_per_arm(result: ValidationCaseResult) -> None:
+    from sbmltwin.report.plots import timecourse_figure
+
+    fig = timecourse_figure(result, "plasma", log=True)
+    assert [ax.get_title() for ax in fig.axes] == ["arm IV", "arm PO", "arm MD"]
+    # PM@PO has no time course: the PO panel shows NM only, in NM's colour of the IV panel
+    iv, po, md = (
+        [line for line in ax.get_lines() if line.get_label().endswith("predicted")]
+        for ax in fig.axes
+    )
+    assert [line.get_label() for line in po] == ["NM@PO predicted"]
+    assert po[0].get_color() == iv[0].get_color() == md[0].get_color()
+    assert iv[1].get_color() != iv[0].get_color()
