@@ -22,7 +22,9 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "cohort"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _args(out: Path, n: int = 800) -> list[str]:
+# n: long enough (100 chunks) that a signal sent after the second chunk lands mid-run on a fast
+# machine; with 800 twins the whole run took ~0.5 s and CI once finished it before SIGINT arrived
+def _args(out: Path, n: int = 4000) -> list[str]:
     return [
         sys.executable, "-m", "sbmltwin", "cohort", "example:cyp2d6_substrate",
         "--bindings", str(DATA / "bindings.toml"), "--population", str(DATA / "european.toml"),
@@ -93,7 +95,7 @@ def test_signal_stops_workers_and_resume_completes(sig, tmp_path: Path, referenc
 
 def test_second_writer_gets_the_lock_error_and_first_finishes(tmp_path: Path, reference) -> None:
     out = tmp_path / "c.parquet"
-    first = _start(_args(out, n=3000), tmp_path)
+    first = _start(_args(out, n=12000), tmp_path)
     _wait_for_chunks(Path(f"{out}.parts"), first, count=1)
     second = subprocess.run(
         _args(out), cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
@@ -104,6 +106,6 @@ def test_second_writer_gets_the_lock_error_and_first_finishes(tmp_path: Path, re
     assert len(lines) == 1 and lines[0].startswith("sbmltwin: error: ") and ".lock" in lines[0]
     _, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
-    # twin i draws from default_rng([seed, i]): the first 800 twins are the reference's
+    # twin i draws from default_rng([seed, i]): the first 4000 twins are the reference's
     pd.testing.assert_frame_equal(_table(out).head(len(reference)), reference)
     assert not Path(f"{out}.lock").exists() and not Path(f"{out}.parts").exists()
