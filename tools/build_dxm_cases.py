@@ -3,6 +3,11 @@
 Run from the repository root: ``python tools/build_dxm_cases.py [SHARED_DIR]``. The observed numbers
 are copied unchanged; this script only selects data sets, converts doses to free base and writes
 the case files. Studies, groups, populations and roles are decided in the table below.
+
+Virtual trials (README "Groups as virtual trials"): a group whose study n is known gets the same
+``trial = {...}`` as the other library drugs (``clinical_cases.trial_spec``: min(n, 24) twins,
+seed 1). The n is the ``n`` column of the group's time-course rows; studies.tsv and the time
+courses give no sex, age or weight, so the model's population spec decides those.
 """
 
 import csv
@@ -10,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from clinical_cases import trial_spec
 
 SH = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared") / "clinical" / "dextromethorphan"
 OUT = Path("validation/dextromethorphan")
@@ -372,11 +378,13 @@ for study, (mg, end, groups, ratios) in C.items():
         base = mg * HBR
         dose_note = f"{mg} mg DXM HBr monohydrate x 271.4/370.3 = {base:.2f} mg free base"
     rows = []
+    sizes: dict[str, set[float]] = {}  # group -> the study n of its data sets
     for g, sub, mol, out, _prof, _desc in groups:
         d = tc[tc.dataset.str.contains(sub, regex=False) & (tc.molecule == mol)]
         if study == "Gorski2004" and g == "EM":
             d = d[d.phenotype == "EM"]
         assert len(d), (study, g, mol)
+        sizes.setdefault(g, set()).update(d.n.dropna().astype(float))
         for _, r in d.sort_values("time_h").iterrows():
             sd = "" if pd.isna(r.error) or r.error == 0 else r.error
             if sd != "" and r.error_unit != r.value_unit:  # express sd in the value's unit
@@ -414,6 +422,10 @@ for study, (mg, end, groups, ratios) in C.items():
             L.append(f"mixture = {toml_val(prof['mixture'])}")
         else:
             L.append(f"profile = {toml_val(prof)}")
+        assert len(sizes[g]) <= 1, (study, g, sizes[g])  # one n per group
+        trial = trial_spec(next(iter(sizes[g]), None))
+        if trial is not None:
+            L.append(f"trial = {toml_val(trial)}")
         L.append("")
     L += ["[observed]", f'file = "{study}.csv"', "", "[outputs]"]
     for out in dict.fromkeys(x[3] for x in groups):

@@ -25,6 +25,15 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _sha_without_trials(path: Path) -> str:
+    """The case file's hash without its ``trial = {...}`` lines: the virtual trials (README
+    "Groups as virtual trials") were written into the cases after the calibration, and
+    ``sbmltwin calibrate`` fits each group's single twin, not its trial."""
+    text = path.read_text(encoding="utf-8")
+    kept = [line for line in text.splitlines(keepends=True) if not line.startswith("trial = ")]
+    return hashlib.sha256("".join(kept).encode("utf-8")).hexdigest()
+
+
 def test_the_recorded_calibration_is_this_spec_on_its_training_cases() -> None:
     spec = load_calibration_spec(LIB / "calibration.toml")
     result = json.loads((LIB / "calibration.json").read_text(encoding="utf-8"))
@@ -34,7 +43,7 @@ def test_the_recorded_calibration_is_this_spec_on_its_training_cases() -> None:
         case = load_case(path)
         assert case.role == "training"
         assert recorded["role"] == "training"
-        assert recorded["sha256"] == _sha(path)
+        assert recorded["sha256"] == _sha_without_trials(path)
         assert case.observed is not None
         assert recorded["observed_sha256"] == _sha(case.observed)
     fitted = {p["name"] for p in result["parameters"]}

@@ -175,3 +175,35 @@ def test_generator_reproduces_the_committed_cases(drug: str, tmp_path: Path) -> 
     assert names == sorted(p.name for p in new.iterdir())
     _, mismatch, errors = filecmp.cmpfiles(old, new, names, shallow=False)
     assert not mismatch and not errors, (mismatch, errors)
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/clinical is not present (CI clone)")
+def test_dxm_generator_reproduces_the_committed_cases(tmp_path: Path) -> None:
+    """tools/build_dxm_cases.py (its own script: it writes into an existing folder and no README)
+    reproduces every committed dextromethorphan case and CSV, trials included, byte for byte."""
+    new = tmp_path / "validation" / "dextromethorphan"
+    new.mkdir(parents=True)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_dxm_cases.py"), str(SHARED.parent)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    old = ROOT / "validation" / "dextromethorphan"
+    names = sorted(p.name for p in old.iterdir() if p.name != "README.md")
+    assert names == sorted(p.name for p in new.iterdir())
+    _, mismatch, errors = filecmp.cmpfiles(old, new, names, shallow=False)
+    assert not mismatch and not errors, (mismatch, errors)
+    # the rule: every group whose study n is >= 2 is a trial of min(n, 24) twins; Gorski2004's
+    # single PM (n=1) stays one twin
+    untrial = [
+        (case.id, g)
+        for case in (load_case(old / n) for n in names if n.endswith(".toml"))
+        for g in case.groups
+        if g not in case.trials
+    ]
+    assert untrial == [("Gorski2004", "PM")]
+    assert load_case(old / "Edwards2017.toml").trials["EM"].n == 24  # n=48, capped
