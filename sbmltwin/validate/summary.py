@@ -233,7 +233,7 @@ def parse_dose_ref(text: object, where: str) -> int | str | None:
         word = text.strip().lower()
         if word in ("first", "last"):
             return 1 if word == "first" else "last"
-        if word.isdigit() and len(word) <= 6 and int(word) >= 1:
+        if word.isdecimal() and len(word) <= 6 and int(word) >= 1:  # not isdigit: "¹"
             return int(word)
     elif isinstance(text, int) and not isinstance(text, bool) and 1 <= text <= 999_999:
         return text

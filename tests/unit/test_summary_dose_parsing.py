@@ -27,7 +27,9 @@ def test_dose_refs(text: object, expected: object) -> None:
     assert parse_dose_ref(text, "w") == expected
 
 
-@pytest.mark.parametrize("text", ["0", "-1", "second", "1.5", 0, True, 2.0, "9999999"])
+@pytest.mark.parametrize(
+    "text", ["0", "-1", "second", "1.5", 0, True, 2.0, "9999999", "¹", "²3"]
+)  # "¹" is a digit (str.isdigit) that int() refuses: it crashed, found by Hypothesis
 def test_bad_dose_refs_are_one_line_errors(text: object) -> None:
     with pytest.raises(ValidationDataError) as err:
         parse_dose_ref(text, "f.csv:3 column 'dose'")
