@@ -70,4 +70,6 @@ def calibrate(
             f"  {s.case}:{s.group}:{s.output:12s} RMS log residual "
             f"{s.rms_log_start:.3f} → {s.rms_log_end:.3f} (n={s.n})"
         )
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
     click.echo(f"wrote {path}")

@@ -139,6 +139,9 @@ class CalibrationResult:
     message: str
     seconds: float
     series: tuple[SeriesFit, ...]
+    #: what the fit does differently from ``validate`` (e.g. a virtual-trial group fitted as its
+    #: typical twin), one line each
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         spec = self.spec
@@ -195,6 +198,7 @@ class CalibrationResult:
             "message": self.message,
             "seconds": self.seconds,
             "series": [dataclasses.asdict(s) for s in self.series],
+            "notes": list(self.notes),
             "software": software_versions(),
         }
 
@@ -611,6 +615,19 @@ def calibrate(
         message=message,
         seconds=time.monotonic() - t0,
         series=tuple(fits),
+        notes=trial_notes(cases),
+    )
+
+
+def trial_notes(cases: Sequence[ValidationCase]) -> tuple[str, ...]:
+    """One line per training group that ``validate`` runs as a virtual trial: the fit predicts it
+    by its typical twin (the group's profile; a mixture's weighted classes), not by the trial's
+    twins, so the trial's IIV and covariate draws do not enter the objective."""
+    return tuple(
+        f"{case.id} group {name}: a virtual trial in validate (n = {trial.n}); calibration fits "
+        "its typical twin (the group's profile, or a mixture's weighted classes), not the trial"
+        for case in cases
+        for name, trial in case.trials.items()
     )
 
 
