@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sbmltwin.errors import ValidationDataError
 from sbmltwin.validate.cases import load_case, parse_window
+from sbmltwin.validate.summary import SUMMARY_COLUMNS
 
 CASE = """
 source = "x"
@@ -75,22 +76,7 @@ def test_any_window_text_parses_or_is_a_validation_error(text: str) -> None:
     st.fixed_dictionaries(
         {
             k: st.one_of(st.text(max_size=12), st.sampled_from(["", "0", "1.5", "inf", "h", "AUC"]))
-            for k in (
-                "group",
-                "output",
-                "metric",
-                "statistic",
-                "value",
-                "unit",
-                "sd",
-                "se",
-                "cv",
-                "n",
-                "window_start",
-                "window_end",
-                "window_unit",
-                "source_table",
-            )
+            for k in SUMMARY_COLUMNS
         }
     )
 )
